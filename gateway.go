@@ -1,0 +1,218 @@
+package privaterdsapi
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsec2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// buildApi creates the REST API with ANY / and ANY /{proxy+} proxied through the VPC
+// link to the load balancer, the stage with access and execution logging and
+// throttling, the request validator, and the optional WAF association.
+func (a *PrivateRdsApi) buildApi(p *settings) {
+	if p.createAccountRole {
+		a.AccountRole = accountRoleOf(awscdk.Stack_Of(a.Construct))
+	}
+	a.AccessLogGroup = awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogGroup"), &awslogs.LogGroupProps{
+		Retention: p.logRetention,
+	})
+	a.RestApi = awsapigateway.NewRestApi(a.Construct, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		Description:    jsii.String("privaterdsapi: a private container API in front of RDS"),
+		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
+		CloudWatchRole: jsii.Bool(false),
+		DeployOptions: &awsapigateway.StageOptions{
+			StageName:            jsii.String(p.stageName),
+			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(a.AccessLogGroup),
+			AccessLogFormat: awsapigateway.AccessLogFormat_JsonWithStandardFields(&awsapigateway.JsonWithStandardFieldProps{
+				Caller: jsii.Bool(true), HttpMethod: jsii.Bool(true), Ip: jsii.Bool(true),
+				Protocol: jsii.Bool(true), RequestTime: jsii.Bool(true), ResourcePath: jsii.Bool(true),
+				ResponseLength: jsii.Bool(true), Status: jsii.Bool(true), User: jsii.Bool(true),
+			}),
+			LoggingLevel:         p.loggingLevel,
+			DataTraceEnabled:     jsii.Bool(false), // never log request and response bodies
+			MetricsEnabled:       jsii.Bool(true),
+			ThrottlingRateLimit:  jsii.Number(p.rateLimit),
+			ThrottlingBurstLimit: jsii.Number(p.burstLimit),
+		},
+	})
+	if a.AccountRole != nil {
+		a.RestApi.DeploymentStage().Node().AddDependency(a.AccountRole.Account)
+	}
+
+	var link awsapigateway.VpcLink
+	if p.linkVersion == VpcLinkV1 {
+		link = a.buildVpcLinkV1()
+	} else {
+		a.buildVpcLinkV2(p)
+	}
+
+	// CDK's own VPC link URI is http://<dns> with no port: name the listener port and map
+	// the proxy path explicitly, so that every path and the query reach the container.
+	base := "http://" + *a.LoadBalancer.LoadBalancerDnsName() + ":" + strconv.FormatFloat(p.listenerPort, 'f', -1, 64)
+	a.RequestValidator = a.RestApi.AddRequestValidator(jsii.String("RequestValidator"), &awsapigateway.RequestValidatorOptions{
+		ValidateRequestBody:       jsii.Bool(true),
+		ValidateRequestParameters: jsii.Bool(true),
+	})
+	a.RootMethod = a.RestApi.Root().AddMethod(jsii.String("ANY"),
+		proxyIntegration(base+"/", link, nil), a.methodOptions(p, nil))
+	proxy := a.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil)
+	a.ProxyMethod = proxy.AddMethod(jsii.String("ANY"),
+		proxyIntegration(base+"/{proxy}", link, &map[string]*string{
+			"integration.request.path.proxy": jsii.String("method.request.path.proxy"),
+		}),
+		a.methodOptions(p, &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}))
+	if p.linkVersion == VpcLinkV2 {
+		a.useVpcLinkV2()
+	}
+
+	if p.WebAclArn != nil {
+		awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
+			ResourceArn: a.RestApi.DeploymentStage().StageArn(),
+			WebAclArn:   p.WebAclArn,
+		})
+	}
+	a.Url = a.RestApi.Url()
+	a.suppressApiFindings(p)
+}
+
+func (a *PrivateRdsApi) buildVpcLinkV1() awsapigateway.VpcLink {
+	a.VpcLinkV1 = awsapigateway.NewVpcLink(a.Construct, jsii.String("VpcLink"), &awsapigateway.VpcLinkProps{
+		Description: jsii.String("privaterdsapi: REST API to the internal Network Load Balancer"),
+		Targets:     &[]elbv2.INetworkLoadBalancer{a.LoadBalancer},
+	})
+	a.VpcLinkId = a.VpcLinkV1.VpcLinkId()
+	return a.VpcLinkV1
+}
+
+func (a *PrivateRdsApi) buildVpcLinkV2(p *settings) {
+	a.VpcLinkSecurityGroup = awsec2.NewSecurityGroup(a.Construct, jsii.String("VpcLinkSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              a.Vpc,
+		Description:      jsii.String("privaterdsapi VPC link V2: to the load balancer's listener only"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	a.VpcLinkV2 = awsapigatewayv2.NewVpcLink(a.Construct, jsii.String("VpcLinkV2"), &awsapigatewayv2.VpcLinkProps{
+		Vpc:            a.Vpc,
+		Subnets:        a.Subnets,
+		SecurityGroups: &[]interfacesawsec2.ISecurityGroupRef{a.VpcLinkSecurityGroup},
+	})
+	a.VpcLinkId = a.VpcLinkV2.VpcLinkId()
+	a.LoadBalancer.Connections().AllowFrom(a.VpcLinkSecurityGroup, awsec2.Port_Tcp(jsii.Number(p.listenerPort)),
+		jsii.String("Requests from the API Gateway VPC link"))
+}
+
+// useVpcLinkV2 points both methods at the VPC link V2. aws-cdk's Integration accepts only
+// a V1 link, so the V2 connection is set on the CfnMethod: connection type, link ID and
+// the load balancer as integration target.
+func (a *PrivateRdsApi) useVpcLinkV2() {
+	for _, m := range []awsapigateway.Method{a.RootMethod, a.ProxyMethod} {
+		cfn := m.Node().DefaultChild().(awsapigateway.CfnMethod)
+		cfn.AddPropertyOverride(jsii.String("Integration.ConnectionType"), jsii.String("VPC_LINK"))
+		cfn.AddPropertyOverride(jsii.String("Integration.ConnectionId"), a.VpcLinkId)
+		cfn.AddPropertyOverride(jsii.String("Integration.IntegrationTarget"), a.LoadBalancer.LoadBalancerArn())
+	}
+	// Overrides are not part of the deployment's hash: add them, so that a change of link
+	// or load balancer deploys the API again.
+	a.RestApi.LatestDeployment().AddToLogicalId(map[string]any{
+		"vpcLinkV2":         a.VpcLinkId,
+		"integrationTarget": a.LoadBalancer.LoadBalancerArn(),
+	})
+}
+
+func proxyIntegration(uri string, link awsapigateway.VpcLink, params *map[string]*string) awsapigateway.Integration {
+	options := &awsapigateway.IntegrationOptions{RequestParameters: params}
+	if link != nil {
+		options.ConnectionType = awsapigateway.ConnectionType_VPC_LINK
+		options.VpcLink = link
+	}
+	return awsapigateway.NewIntegration(&awsapigateway.IntegrationProps{
+		Type:                  awsapigateway.IntegrationType_HTTP_PROXY,
+		IntegrationHttpMethod: jsii.String("ANY"),
+		Uri:                   jsii.String(uri),
+		Options:               options,
+	})
+}
+
+func (a *PrivateRdsApi) methodOptions(p *settings, params *map[string]*bool) *awsapigateway.MethodOptions {
+	o := &awsapigateway.MethodOptions{
+		RequestValidator:  a.RequestValidator,
+		RequestParameters: params,
+	}
+	switch {
+	case p.Authorizer != nil:
+		o.Authorizer = p.Authorizer
+	case p.AuthorizationType != "":
+		o.AuthorizationType = p.AuthorizationType
+	default:
+		o.AuthorizationType = awsapigateway.AuthorizationType_NONE
+	}
+	return o
+}
+
+// AccountRoleId is the construct id, under the stack, of the API Gateway account role
+// that every PrivateRdsApi in the stack shares.
+const AccountRoleId = "PrivateRdsApiGatewayAccount"
+
+// ApiGatewayAccountRole is API Gateway's account-level CloudWatch role
+// (AWS::ApiGateway::Account), which execution and access logging need. It exists once
+// per account and region; the construct makes one per stack, with an inline policy (no
+// managed policy), and retains both on delete, so that deleting one stack never leaves
+// another stack's API pointing at a deleted role.
+type ApiGatewayAccountRole struct {
+	constructs.Construct
+	// Role is the role API Gateway assumes to write logs.
+	Role awsiam.Role
+	// Account sets the role as the account's CloudWatch role.
+	Account awsapigateway.CfnAccount
+}
+
+var (
+	accountRolesMu sync.Mutex
+	accountRoles   = map[constructs.IConstruct]*ApiGatewayAccountRole{}
+)
+
+func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
+	accountRolesMu.Lock()
+	defer accountRolesMu.Unlock()
+	if child := stack.Node().TryFindChild(jsii.String(AccountRoleId)); child != nil {
+		if r, ok := accountRoles[child]; ok {
+			return r
+		}
+	}
+	r := &ApiGatewayAccountRole{Construct: constructs.NewConstruct(stack, jsii.String(AccountRoleId))}
+	logs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*")})
+	r.Role = awsiam.NewRole(r.Construct, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+		Description: jsii.String("API Gateway account role: writes execution and access logs to CloudWatch Logs"),
+		InlinePolicies: &map[string]awsiam.PolicyDocument{
+			"PushToCloudWatchLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
+				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+					Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
+						"logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"),
+					Resources: &[]*string{logs},
+				})},
+			}),
+		},
+	})
+	r.Role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)
+	r.Account = awsapigateway.NewCfnAccount(r.Construct, jsii.String("Account"), &awsapigateway.CfnAccountProps{
+		CloudWatchRoleArn: r.Role.RoleArn(),
+	})
+	r.Account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	r.Account.Node().AddDependency(r.Role)
+	suppress(r.Role, nagRule{"AwsSolutions-IAM5",
+		"API Gateway names its execution log groups itself (API-Gateway-Execution-Logs_<api>/<stage>) at run time, and the account-level role serves every API in the account and region: it needs the logs actions on all log groups of this account and region, and nothing else.",
+		[]any{map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:\\*$/"}}})
+	accountRoles[r.Construct] = r
+	return r
+}

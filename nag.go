@@ -1,0 +1,90 @@
+package privaterdsapi
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// NagMetadataKey is the resource metadata key cdk-nag reads suppressions from. The
+// construct carries its deliberate, justified suppressions there, so that users' own
+// cdk-nag runs are clean without depending on cdk-nag here.
+const NagMetadataKey = "cdk_nag"
+
+// nagRule is one cdk-nag suppression: a rule id, the reason, and optionally the
+// findings (such as "Resource::*") it applies to.
+type nagRule struct {
+	id, reason string
+	appliesTo  []any
+}
+
+// suppress adds rules to the cdk_nag metadata of c (a CfnResource, or a construct whose
+// default child is one), keeping the suppressions already there.
+func suppress(c constructs.IConstruct, rules ...nagRule) {
+	res, ok := c.(awscdk.CfnResource)
+	if !ok {
+		res = c.Node().DefaultChild().(awscdk.CfnResource)
+	}
+	var list []any
+	if existing, ok := res.GetMetadata(jsii.String(NagMetadataKey)).(map[string]any); ok {
+		if l, ok := existing["rules_to_suppress"].([]any); ok {
+			list = l
+		}
+	}
+	for _, r := range rules {
+		entry := map[string]any{"id": r.id, "reason": r.reason}
+		if len(r.appliesTo) > 0 {
+			entry["applies_to"] = r.appliesTo
+		}
+		list = append(list, entry)
+	}
+	res.AddMetadata(jsii.String(NagMetadataKey), map[string]any{"rules_to_suppress": list})
+}
+
+// suppressServiceFindings carries the deliberate choices of fargate.go and nlb.go.
+func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bool) {
+	if policy := a.TaskDefinition.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+		suppress(policy.(awsiam.Policy), nagRule{"AwsSolutions-IAM5",
+			"ecr:GetAuthorizationToken has no resource-level permissions: IAM accepts only \"*\" for it. Every other statement of the execution role names its repository, log group or secret.",
+			[]any{"Resource::*"}})
+	}
+	if plainEnvironment {
+		suppress(a.TaskDefinition, nagRule{"AwsSolutions-ECS2",
+			"The plain environment holds only non-secret configuration (DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
+			nil})
+	}
+	if p.LoadBalancerAccessLogsBucket == nil {
+		suppress(a.LoadBalancer, nagRule{"AwsSolutions-ELB2",
+			"A Network Load Balancer writes access logs only for TLS listeners; this one has a TCP listener, so logs would stay empty. Requests are logged by the API Gateway stage's access log, and flows by the VPC flow log. Set LoadBalancerAccessLogsBucket to turn them on anyway.",
+			nil})
+	}
+}
+
+// suppressApiFindings carries the deliberate choices of gateway.go.
+func (a *PrivateRdsApi) suppressApiFindings(p *settings) {
+	if p.WebAclArn == nil {
+		suppress(a.RestApi.DeploymentStage(), nagRule{"AwsSolutions-APIG3",
+			"AWS WAF is billed per web ACL and rule and its rules depend on the application; associate one with the WebAclArn prop.",
+			nil})
+	}
+	public := p.Authorizer == nil && (p.AuthorizationType == "" || p.AuthorizationType == awsapigateway.AuthorizationType_NONE)
+	cognito := p.Authorizer != nil && p.Authorizer.AuthorizationType() == awsapigateway.AuthorizationType_COGNITO
+	for _, m := range []awsapigateway.Method{a.RootMethod, a.ProxyMethod} {
+		var rules []nagRule
+		if public {
+			rules = append(rules, nagRule{"AwsSolutions-APIG4",
+				"The API is public by choice (no Authorizer or AuthorizationType prop was given); the application authenticates its callers itself. Set Authorizer or AuthorizationType to have API Gateway authorize requests.",
+				nil})
+		}
+		if !cognito {
+			rules = append(rules, nagRule{"AwsSolutions-COG4",
+				"Authorization is the user's choice of Authorizer or AuthorizationType (IAM, a Lambda authorizer, or none for a public API); a Cognito user pool is one option, not a requirement.",
+				nil})
+		}
+		if len(rules) > 0 {
+			suppress(m, rules...)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package privaterdsapi
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// buildLoadBalancer creates the internal Network Load Balancer with its own security
+// group (whatever the feature flags say), the TCP listener and the IP target group.
+func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
+	a.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(a.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc:              a.Vpc,
+		Description:      jsii.String("privaterdsapi Network Load Balancer: from the VPC link, to the tasks"),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+	a.LoadBalancer = elbv2.NewNetworkLoadBalancer(a.Construct, jsii.String("LoadBalancer"), &elbv2.NetworkLoadBalancerProps{
+		Vpc:              a.Vpc,
+		VpcSubnets:       a.Subnets,
+		InternetFacing:   jsii.Bool(false),
+		CrossZoneEnabled: jsii.Bool(true),
+		SecurityGroups:   &[]awsec2.ISecurityGroup{a.LoadBalancerSecurityGroup},
+		// A VPC link V1 reaches the load balancer through PrivateLink, whose source
+		// addresses no security group rule can name, so inbound rules are not enforced on
+		// PrivateLink traffic there; the load balancer is internal and takes no other
+		// inbound rule. A VPC link V2 has its own security group, allowed in explicitly.
+		EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: jsii.Bool(p.linkVersion != VpcLinkV1),
+	})
+	if p.LoadBalancerAccessLogsBucket != nil {
+		a.LoadBalancer.LogAccessLogs(p.LoadBalancerAccessLogsBucket, p.LoadBalancerAccessLogsPrefix)
+	}
+
+	healthCheck := &elbv2.HealthCheck{
+		Enabled:                 jsii.Bool(true),
+		Protocol:                elbv2.Protocol_TCP,
+		Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
+		HealthyThresholdCount:   jsii.Number(2),
+		UnhealthyThresholdCount: jsii.Number(2),
+	}
+	if p.HealthCheckPath != nil {
+		healthCheck.Protocol = elbv2.Protocol_HTTP
+		healthCheck.Path = p.HealthCheckPath
+		healthCheck.HealthyHttpCodes = jsii.String("200-399")
+	}
+	a.TargetGroup = elbv2.NewNetworkTargetGroup(a.Construct, jsii.String("TargetGroup"), &elbv2.NetworkTargetGroupProps{
+		Vpc:                 a.Vpc,
+		Port:                jsii.Number(p.containerPort),
+		Protocol:            elbv2.Protocol_TCP,
+		TargetType:          elbv2.TargetType_IP,
+		DeregistrationDelay: p.deregistration,
+		HealthCheck:         healthCheck,
+	})
+	a.Listener = a.LoadBalancer.AddListener(jsii.String("Listener"), &elbv2.BaseNetworkListenerProps{
+		Port:                jsii.Number(p.listenerPort),
+		Protocol:            elbv2.Protocol_TCP,
+		DefaultTargetGroups: &[]elbv2.INetworkTargetGroup{a.TargetGroup},
+	})
+}

@@ -1,0 +1,344 @@
+// Package privaterdsapi is an AWS CDK v2 construct library for Go: a container API in
+// front of an RDS database, reachable through API Gateway, with no NAT gateway and no
+// internet path at all.
+//
+// The topology is API Gateway REST API -> VPC link -> internal Network Load Balancer ->
+// ECS Fargate service in isolated subnets -> the database, with PrivateLink (interface)
+// endpoints and an S3 gateway endpoint so that the tasks can pull their image, write
+// their logs and read their secrets without internet.
+//
+//	api := privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+//		Image:          awsecs.ContainerImage_FromAsset(jsii.String("./app"), nil),
+//		Vpc:            vpc,
+//		Database:       db,
+//		DatabaseSecret: db.Secret(),
+//	})
+//
+// This file is the table of contents: the props, the construct and the constructor that
+// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go and gateway.go.
+package privaterdsapi
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/constructs-go/constructs/v10"
+)
+
+// VpcLinkVersion selects the kind of API Gateway VPC link between the REST API and the
+// Network Load Balancer.
+type VpcLinkVersion string
+
+const (
+	// VpcLinkDefault is the zero value: it means VpcLinkV2.
+	VpcLinkDefault VpcLinkVersion = ""
+	// VpcLinkV1 is the legacy REST API VPC link (AWS::ApiGateway::VpcLink), which reaches
+	// the load balancer through a PrivateLink endpoint service.
+	VpcLinkV1 VpcLinkVersion = "V1"
+	// VpcLinkV2 is the VPC link V2 (AWS::ApiGatewayV2::VpcLink): elastic network interfaces
+	// in the isolated subnets with their own security group. AWS recommends it for new
+	// REST API private integrations.
+	VpcLinkV2 VpcLinkVersion = "V2"
+)
+
+// ExistingEndpoints tells the construct that the VPC already has the interface endpoints
+// (with private DNS) and the S3 gateway endpoint that the tasks need, so that it creates
+// none.
+type ExistingEndpoints struct {
+	// SecurityGroups are the security groups of the existing interface endpoints. The
+	// construct allows HTTPS (443) from the tasks' security group into each of them, and
+	// from the tasks to them.
+	//
+	// Default: none. The tasks then get egress on 443 to the VPC's CIDR block, and the owner
+	// of the endpoints must allow the tasks' security group (ServiceSecurityGroup) in.
+	SecurityGroups *[]awsec2.ISecurityGroup
+}
+
+// PrivateRdsApiProps configures a PrivateRdsApi. Pointer fields left nil take the
+// documented default.
+type PrivateRdsApiProps struct {
+	// Image is the container image. The VPC has no internet path, so it must come from ECR:
+	// awsecs.ContainerImage_FromAsset or awsecs.ContainerImage_FromEcrRepository. Required.
+	Image awsecs.ContainerImage
+
+	// ContainerPort is the TCP port the container listens on.
+	//
+	// Default: 8080.
+	ContainerPort *float64
+	// ListenerPort is the TCP port of the load balancer's listener, used in the integration
+	// URI.
+	//
+	// Default: 80.
+	ListenerPort *float64
+
+	// Vpc is the VPC to run in. The construct uses its isolated subnets (or VpcSubnets) and
+	// creates nothing network-wide in it but the VPC endpoints the tasks need (see
+	// ExistingEndpoints).
+	//
+	// Default: a new VPC with only PRIVATE_ISOLATED subnets in MaxAzs availability zones, no
+	// NAT gateway, no internet gateway, DNS support and host names on, and a flow log.
+	Vpc awsec2.IVpc
+	// VpcSubnets selects the subnets of Vpc for the tasks, the load balancer, the VPC link
+	// V2 and the endpoints. Only with Vpc.
+	//
+	// Default: the VPC's PRIVATE_ISOLATED subnets.
+	VpcSubnets *awsec2.SubnetSelection
+	// MaxAzs is the number of availability zones of the new VPC. Only without Vpc. An
+	// environment-agnostic stack gets at most 2.
+	//
+	// Default: 2.
+	MaxAzs *float64
+	// ExistingEndpoints, when set, says that Vpc already has the VPC endpoints the tasks
+	// need (ecr.api, ecr.dkr, logs, secretsmanager when a secret is injected, and the S3
+	// gateway on the tasks' route tables). Only with Vpc.
+	//
+	// Default: nil; the construct creates the endpoints, once per VPC: every PrivateRdsApi
+	// in the same VPC shares them (see PrivateEndpoints).
+	ExistingEndpoints *ExistingEndpoints
+	// AdditionalEndpoints are more interface endpoints the application itself calls, for
+	// example awsec2.InterfaceVpcEndpointAwsService_SSM() for Parameter Store secrets or
+	// SQS. They are shared per VPC like the others.
+	//
+	// Default: none.
+	AdditionalEndpoints *[]awsec2.InterfaceVpcEndpointAwsService
+	// S3PrefixListId is the ID of the AWS-managed prefix list of S3 in the stack's region
+	// (com.amazonaws.<region>.s3), for example from
+	// awsec2.PrefixList_FromLookup(...).PrefixListId(). When set, the tasks' HTTPS egress to
+	// S3 (image layers) is limited to it.
+	//
+	// Default: the tasks get HTTPS (443) egress to 0.0.0.0/0. With no internet route this
+	// reaches only S3 through the gateway endpoint and HTTPS listeners inside the VPC; the ID
+	// cannot be had in CloudFormation without a lookup, which the construct does not make
+	// behind your back.
+	S3PrefixListId *string
+
+	// Cpu is the task's CPU units (256, 512, 1024, 2048, 4096, 8192 or 16384).
+	//
+	// Default: 256.
+	Cpu *float64
+	// MemoryLimitMiB is the task's memory, in a combination with Cpu that Fargate accepts.
+	//
+	// Default: 512.
+	MemoryLimitMiB *float64
+	// RuntimePlatform is the task's operating system and CPU architecture.
+	//
+	// Default: Linux on X86_64.
+	RuntimePlatform *awsecs.RuntimePlatform
+	// Environment is plain environment variables for the container. Never put secrets here:
+	// use Secrets.
+	//
+	// Default: none.
+	Environment *map[string]*string
+	// Secrets are more secrets injected into the container as environment variables. A
+	// Secrets Manager secret is served by the secretsmanager endpoint, which the construct
+	// creates whenever any secret is injected; an SSM parameter also needs
+	// awsec2.InterfaceVpcEndpointAwsService_SSM() in AdditionalEndpoints.
+	//
+	// Default: none.
+	Secrets *map[string]awsecs.Secret
+	// LogRetention is how long the container's logs, the API's access logs and the VPC flow
+	// log are kept.
+	//
+	// Default: awslogs.RetentionDays_ONE_MONTH.
+	LogRetention awslogs.RetentionDays
+
+	// Database is the database the tasks talk to: an RDS instance, cluster or proxy, or an
+	// imported one (awsec2.NewConnections with its security groups and default port). The
+	// construct opens the database's port from the tasks' security group, and only from it.
+	//
+	// Default: none; no database rule is written.
+	Database awsec2.IConnectable
+	// DatabasePort is the database's TCP port, for the security group rule and DB_PORT.
+	//
+	// Default: the default port of Database's connections; required when it has none.
+	DatabasePort *float64
+	// DatabaseSecret is an RDS credentials secret (JSON with username and password). It is
+	// injected as ECS secrets, never as plain environment: DB_USER and DB_PASSWORD from its
+	// username and password keys. DB_HOST and DB_PORT come from DatabaseHost/DatabasePort,
+	// else from Database when it is an RDS instance or cluster, else from the secret's host
+	// and port keys, which a secret made by CDK's DatabaseInstance or DatabaseCluster has and
+	// an RDS-managed master secret (ManageMasterUserPassword) lacks: ECS fails the task at
+	// start when a referenced key is missing.
+	//
+	// Default: none; no DB_* variable is set.
+	DatabaseSecret awssecretsmanager.ISecret
+	// DatabaseHost is the database's host name, set as DB_HOST.
+	//
+	// Default: see DatabaseSecret.
+	DatabaseHost *string
+	// DatabaseName is set as DB_NAME.
+	//
+	// Default: none; DB_NAME is not set.
+	DatabaseName *string
+
+	// MinCapacity is the least number of tasks; also the desired count at deployment. With 0
+	// the service can scale in to nothing, but CPU tracking never scales out from zero.
+	//
+	// Default: 1.
+	MinCapacity *float64
+	// MaxCapacity is the largest number of tasks.
+	//
+	// Default: 2.
+	MaxCapacity *float64
+	// TargetCpuUtilizationPercent is the CPU utilization the service scales to keep.
+	//
+	// Default: 80.
+	TargetCpuUtilizationPercent *float64
+	// HealthCheckGracePeriod is how long ECS ignores load balancer health checks of a new
+	// task. NLB target registration takes a while; too short a period kills healthy tasks.
+	//
+	// Default: 180 seconds.
+	HealthCheckGracePeriod awscdk.Duration
+
+	// DeregistrationDelay is how long the load balancer drains a target before it is
+	// deregistered (0 to 3600 seconds).
+	//
+	// Default: 30 seconds (ELB's own default is 300).
+	DeregistrationDelay awscdk.Duration
+	// HealthCheckPath, when set, makes the target group's health check an HTTP GET of this
+	// path on the container port, expecting 200-399.
+	//
+	// Default: a TCP connection check on the container port.
+	HealthCheckPath *string
+	// LoadBalancerAccessLogsBucket turns on the load balancer's access logs into this bucket
+	// (SSE-S3 encrypted). An NLB writes access logs only for TLS listeners, so with the TCP
+	// listener this construct creates, the bucket stays empty.
+	//
+	// Default: no access logs.
+	LoadBalancerAccessLogsBucket awss3.IBucket
+	// LoadBalancerAccessLogsPrefix is the key prefix of the access logs.
+	//
+	// Default: no prefix.
+	LoadBalancerAccessLogsPrefix *string
+
+	// StageName is the API's deployment stage.
+	//
+	// Default: "prod".
+	StageName *string
+	// VpcLinkVersion selects the VPC link.
+	//
+	// Default: VpcLinkV2 (the zero value VpcLinkDefault).
+	VpcLinkVersion VpcLinkVersion
+	// ThrottlingRateLimit is the stage's steady-state request rate limit (requests per
+	// second).
+	//
+	// Default: 100.
+	ThrottlingRateLimit *float64
+	// ThrottlingBurstLimit is the stage's burst limit (requests).
+	//
+	// Default: 200.
+	ThrottlingBurstLimit *float64
+	// LoggingLevel is the stage's execution logging level.
+	//
+	// Default: awsapigateway.MethodLoggingLevel_ERROR.
+	LoggingLevel awsapigateway.MethodLoggingLevel
+	// Authorizer authorizes every method (a Lambda or Cognito authorizer). Conflicts with
+	// AuthorizationType.
+	//
+	// Default: none, see AuthorizationType.
+	Authorizer awsapigateway.IAuthorizer
+	// AuthorizationType authorizes every method without an authorizer, for example
+	// awsapigateway.AuthorizationType_IAM. Conflicts with Authorizer.
+	//
+	// Default: awsapigateway.AuthorizationType_NONE, a public API.
+	AuthorizationType awsapigateway.AuthorizationType
+	// WebAclArn is the ARN of a regional AWS WAFv2 web ACL to associate with the stage.
+	//
+	// Default: none.
+	WebAclArn *string
+	// CreateApiGatewayAccountRole creates the account-level CloudWatch role of API Gateway
+	// (AWS::ApiGateway::Account and its role, once per stack, both retained on delete) that
+	// execution and access logging need. Set false when the account and region already
+	// have one, for example from a landing zone.
+	//
+	// Default: true.
+	CreateApiGatewayAccountRole *bool
+}
+
+// PrivateRdsApi is a REST API in front of a Fargate service in isolated subnets, reached
+// through a VPC link and an internal Network Load Balancer. Every resource it creates is
+// a field, for escape hatches.
+type PrivateRdsApi struct {
+	constructs.Construct
+
+	// Vpc is the VPC the construct runs in: Props.Vpc or the one it created.
+	Vpc awsec2.IVpc
+	// Subnets are the subnets of the tasks, the load balancer and the VPC link V2.
+	Subnets *awsec2.SubnetSelection
+	// FlowLog is the VPC flow log; nil when Props.Vpc was given.
+	FlowLog awsec2.FlowLog
+	// FlowLogGroup is the flow log's log group; nil when Props.Vpc was given.
+	FlowLogGroup awslogs.LogGroup
+	// Endpoints are the VPC endpoints, shared by every PrivateRdsApi in the VPC; nil with
+	// Props.ExistingEndpoints.
+	Endpoints *PrivateEndpoints
+
+	// ServiceSecurityGroup is the tasks' security group.
+	ServiceSecurityGroup awsec2.SecurityGroup
+	// LoadBalancerSecurityGroup is the Network Load Balancer's security group.
+	LoadBalancerSecurityGroup awsec2.SecurityGroup
+	// LoadBalancer is the internal Network Load Balancer.
+	LoadBalancer awselasticloadbalancingv2.NetworkLoadBalancer
+	// Listener is the load balancer's TCP listener.
+	Listener awselasticloadbalancingv2.NetworkListener
+	// TargetGroup is the IP target group of the tasks.
+	TargetGroup awselasticloadbalancingv2.NetworkTargetGroup
+
+	// Cluster is the ECS cluster.
+	Cluster awsecs.Cluster
+	// TaskDefinition is the Fargate task definition.
+	TaskDefinition awsecs.FargateTaskDefinition
+	// Container is the application container.
+	Container awsecs.ContainerDefinition
+	// LogGroup receives the container's logs.
+	LogGroup awslogs.LogGroup
+	// Service is the Fargate service.
+	Service awsecs.FargateService
+	// Scaling is the service's task count scaling.
+	Scaling awsecs.ScalableTaskCount
+
+	// RestApi is the API Gateway REST API.
+	RestApi awsapigateway.RestApi
+	// RootMethod is ANY / and ProxyMethod is ANY /{proxy+}.
+	RootMethod, ProxyMethod awsapigateway.Method
+	// RequestValidator validates the methods' request parameters.
+	RequestValidator awsapigateway.RequestValidator
+	// AccessLogGroup receives the stage's access logs.
+	AccessLogGroup awslogs.LogGroup
+	// VpcLinkV1 is the legacy VPC link; nil unless Props.VpcLinkVersion is VpcLinkV1.
+	VpcLinkV1 awsapigateway.VpcLink
+	// VpcLinkV2 is the VPC link V2; nil with VpcLinkV1.
+	VpcLinkV2 awsapigatewayv2.VpcLink
+	// VpcLinkSecurityGroup is the security group of the VPC link V2; nil with VpcLinkV1.
+	VpcLinkSecurityGroup awsec2.SecurityGroup
+	// VpcLinkId is the ID of the VPC link, whichever version.
+	VpcLinkId *string
+	// AccountRole is the account-level API Gateway CloudWatch role this stack shares; nil
+	// when Props.CreateApiGatewayAccountRole is false.
+	AccountRole *ApiGatewayAccountRole
+	// Url is the invoke URL of the stage (also the stack output "Endpoint").
+	Url *string
+}
+
+// NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with the
+// error of ValidateProps when the props are invalid.
+func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsApiProps) *PrivateRdsApi {
+	if err := ValidateProps(props); err != nil {
+		panic(err)
+	}
+	p := withDefaults(props)
+	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id)}
+
+	this.buildNetwork(p)      // vpc.go
+	this.buildLoadBalancer(p) // nlb.go
+	this.buildService(p)      // fargate.go
+	this.connectEndpoints(p)  // endpoints.go
+	this.buildApi(p)          // gateway.go
+	return this
+}
