@@ -98,7 +98,7 @@ func (a *PrivateRdsApi) buildVpcLinkV1() awsapigateway.VpcLink {
 func (a *PrivateRdsApi) buildVpcLinkV2(p *settings) {
 	a.VpcLinkSecurityGroup = awsec2.NewSecurityGroup(a.Construct, jsii.String("VpcLinkSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:              a.Vpc,
-		Description:      jsii.String("privaterdsapi VPC link V2: to the load balancer's listener only"),
+		Description:      jsii.String("privaterdsapi VPC link V2: to the load balancer listener only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
 	a.VpcLinkV2 = awsapigatewayv2.NewVpcLink(a.Construct, jsii.String("VpcLinkV2"), &awsapigatewayv2.VpcLinkProps{
@@ -209,7 +209,6 @@ func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
 		CloudWatchRoleArn: r.Role.RoleArn(),
 	})
 	r.Account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
-	r.Account.Node().AddDependency(r.Role)
 	suppress(r.Role, nagRule{"AwsSolutions-IAM5",
 		"API Gateway names its execution log groups itself (API-Gateway-Execution-Logs_<api>/<stage>) at run time, and the account-level role serves every API in the account and region: it needs the logs actions on all log groups of this account and region, and nothing else.",
 		[]any{map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:\\*$/"}}})

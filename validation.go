@@ -254,12 +254,23 @@ func checkSubnets(p *PrivateRdsApiProps) (out []PropError) {
 	}
 	if p.ExistingEndpoints == nil {
 		for _, s := range *selected.Subnets {
-			if s.RouteTable() == nil || s.RouteTable().RouteTableId() == nil {
+			if !hasRouteTableId(s) {
 				return []PropError{{prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}
 			}
 		}
 	}
 	return nil
+}
+
+// hasRouteTableId says whether the subnet's route table ID is known: jsii panics on an
+// imported subnet without one.
+func hasRouteTableId(s awsec2.ISubnet) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return s.RouteTable() != nil && s.RouteTable().RouteTableId() != nil
 }
 
 func subnetSelection(p *PrivateRdsApiProps) *awsec2.SubnetSelection {

@@ -1,0 +1,236 @@
+// Package scenarios builds the configurations of privaterdsapi that the tests and the
+// conformance suite synthesize: one stack per scenario, each a choice a user can make.
+package scenarios
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/seed07617466/privaterdsapi"
+)
+
+// Scenario is one configuration: Build adds its stack to app.
+type Scenario struct {
+	// Name is the scenario's name, also its stack's name.
+	Name string
+	// Build creates the stack in app and returns it with the constructs it made.
+	Build func(app awscdk.App) *Built
+}
+
+// Built is a synthesized-to-be scenario.
+type Built struct {
+	Stack awscdk.Stack
+	// Apis are the PrivateRdsApi constructs of the stack.
+	Apis []*privaterdsapi.PrivateRdsApi
+}
+
+// Account and Region are the environment of the environment-specific scenarios.
+const (
+	Account = "123456789012"
+	Region  = "eu-west-1"
+)
+
+// Env is the concrete environment of the environment-specific scenarios.
+func Env() *awscdk.Environment {
+	return &awscdk.Environment{Account: jsii.String(Account), Region: jsii.String(Region)}
+}
+
+// Image is an image from an ECR repository of the stack's account.
+func Image(stack awscdk.Stack) awsecs.ContainerImage {
+	var repo awsecr.IRepository
+	if c := stack.Node().TryFindChild(jsii.String("Repository")); c != nil {
+		repo = c.(awsecr.IRepository)
+	} else {
+		repo = awsecr.Repository_FromRepositoryName(stack, jsii.String("Repository"), jsii.String("orders-api"))
+	}
+	return awsecs.ContainerImage_FromEcrRepository(repo, jsii.String("1.0.0"))
+}
+
+func stack(app awscdk.App, name string, env *awscdk.Environment) awscdk.Stack {
+	s := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: env})
+	if env != nil {
+		// What `cdk synth` would have looked up and cached in cdk.context.json.
+		s.Node().SetContext(jsii.String("availability-zones:account="+Account+":region="+Region),
+			jsii.Strings(Region+"a", Region+"b", Region+"c"))
+	}
+	return s
+}
+
+func one(s awscdk.Stack, props *privaterdsapi.PrivateRdsApiProps) *Built {
+	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), props)}}
+}
+
+// All returns every scenario, in a fixed order.
+func All() []Scenario {
+	return []Scenario{
+		{"Default", func(app awscdk.App) *Built {
+			s := stack(app, "Default", nil)
+			return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s)})
+		}},
+		{"VpcLinkV1", func(app awscdk.App) *Built {
+			s := stack(app, "VpcLinkV1", nil)
+			return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s), VpcLinkVersion: privaterdsapi.VpcLinkV1})
+		}},
+		{"EnvSpecific", func(app awscdk.App) *Built {
+			s := stack(app, "EnvSpecific", Env())
+			return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s), MaxAzs: jsii.Number(3)})
+		}},
+		{"RdsInstance", RdsInstance},
+		{"ImportedDatabase", ImportedDatabase},
+		{"TwoApisOneVpc", TwoApisOneVpc},
+		{"EveryProp", EveryProp},
+		{"ExistingEndpoints", ExistingEndpoints},
+	}
+}
+
+// RdsInstance is the example's shape: an isolated VPC, a PostgreSQL instance with a
+// generated secret in it, and the API connected to both.
+func RdsInstance(app awscdk.App) *Built {
+	s := stack(app, "RdsInstance", nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := Postgres(s, network.Vpc)
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:          Image(s),
+		Vpc:            network.Vpc,
+		Database:       db,
+		DatabaseSecret: db.Secret(),
+		DatabaseName:   jsii.String("orders"),
+	})
+}
+
+// Postgres is a small, encrypted PostgreSQL instance in vpc's isolated subnets.
+func Postgres(s awscdk.Stack, vpc awsec2.IVpc) awsrds.DatabaseInstance {
+	return awsrds.NewDatabaseInstance(s, jsii.String("Database"), &awsrds.DatabaseInstanceProps{
+		Engine: awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{
+			Version: awsrds.PostgresEngineVersion_VER_17_9(),
+		}),
+		InstanceType:       awsec2.InstanceType_Of(awsec2.InstanceClass_T4G, awsec2.InstanceSize_MICRO),
+		Vpc:                vpc,
+		VpcSubnets:         &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		DatabaseName:       jsii.String("orders"),
+		Credentials:        awsrds.Credentials_FromGeneratedSecret(jsii.String("orders_app"), nil),
+		StorageEncrypted:   jsii.Bool(true),
+		MultiAz:            jsii.Bool(false),
+		AllocatedStorage:   jsii.Number(20),
+		DeletionProtection: jsii.Bool(false),
+		RemovalPolicy:      awscdk.RemovalPolicy_SNAPSHOT,
+	})
+}
+
+// ImportedVpc is an existing VPC with two isolated subnets, imported by attributes.
+func ImportedVpc(s awscdk.Stack) awsec2.IVpc {
+	return awsec2.Vpc_FromVpcAttributes(s, jsii.String("Vpc"), &awsec2.VpcAttributes{
+		VpcId:                       jsii.String("vpc-0a1b2c3d4e5f60718"),
+		VpcCidrBlock:                jsii.String("10.20.0.0/16"),
+		AvailabilityZones:           jsii.Strings("eu-west-1a", "eu-west-1b"),
+		IsolatedSubnetIds:           jsii.Strings("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"),
+		IsolatedSubnetRouteTableIds: jsii.Strings("rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb2"),
+	})
+}
+
+// ImportedDatabase is a user VPC, a database known only by its security group ID and an
+// RDS-managed master secret (username and password only), with host and port as props.
+func ImportedDatabase(app awscdk.App) *Built {
+	s := stack(app, "ImportedDatabase", Env())
+	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
+		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
+			jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})},
+		DefaultPort: awsec2.Port_Tcp(jsii.Number(5432)),
+	})
+	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
+		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"))
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:          Image(s),
+		Vpc:            ImportedVpc(s),
+		Database:       db,
+		DatabaseSecret: secret,
+		DatabaseHost:   jsii.String("orders.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com"),
+		DatabasePort:   jsii.Number(5432),
+	})
+}
+
+// TwoApisOneVpc is two APIs in one VPC: the second needs Secrets Manager, the first
+// does not; both share one set of endpoints.
+func TwoApisOneVpc(app awscdk.App) *Built {
+	s := stack(app, "TwoApisOneVpc", nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := Postgres(s, network.Vpc)
+	first := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Orders"), &privaterdsapi.PrivateRdsApiProps{
+		Image: Image(s), Vpc: network.Vpc,
+	})
+	second := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Billing"), &privaterdsapi.PrivateRdsApiProps{
+		Image: Image(s), Vpc: network.Vpc, Database: db, DatabaseSecret: db.Secret(),
+		VpcLinkVersion: privaterdsapi.VpcLinkV1,
+	})
+	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{first, second}}
+}
+
+// EveryProp sets every prop that does not conflict with another one.
+func EveryProp(app awscdk.App) *Built {
+	s := stack(app, "EveryProp", Env())
+	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
+		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
+			jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})},
+	})
+	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
+		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
+	apiKey := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("ApiKey"),
+		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"))
+	logs := awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs"))
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:                        Image(s),
+		ContainerPort:                jsii.Number(3000),
+		ListenerPort:                 jsii.Number(8443),
+		MaxAzs:                       jsii.Number(3),
+		AdditionalEndpoints:          &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_SSM()},
+		S3PrefixListId:               jsii.String("pl-6da54004"),
+		Cpu:                          jsii.Number(512),
+		MemoryLimitMiB:               jsii.Number(2048),
+		RuntimePlatform:              &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
+		Environment:                  &map[string]*string{"LOG_LEVEL": jsii.String("info")},
+		Secrets:                      &map[string]awsecs.Secret{"API_KEY": awsecs.Secret_FromSecretsManager(apiKey, nil)},
+		LogRetention:                 awslogs.RetentionDays_THREE_MONTHS,
+		Database:                     db,
+		DatabasePort:                 jsii.Number(3306),
+		DatabaseSecret:               secret,
+		DatabaseHost:                 jsii.String("orders.abcdefghijkl.eu-west-1.rds.amazonaws.com"),
+		DatabaseName:                 jsii.String("orders"),
+		MinCapacity:                  jsii.Number(2),
+		MaxCapacity:                  jsii.Number(6),
+		TargetCpuUtilizationPercent:  jsii.Number(60),
+		HealthCheckGracePeriod:       awscdk.Duration_Seconds(jsii.Number(300)),
+		DeregistrationDelay:          awscdk.Duration_Seconds(jsii.Number(10)),
+		HealthCheckPath:              jsii.String("/healthz"),
+		LoadBalancerAccessLogsBucket: logs,
+		LoadBalancerAccessLogsPrefix: jsii.String("orders"),
+		StageName:                    jsii.String("v1"),
+		VpcLinkVersion:               privaterdsapi.VpcLinkV1,
+		ThrottlingRateLimit:          jsii.Number(50),
+		ThrottlingBurstLimit:         jsii.Number(100),
+		LoggingLevel:                 awsapigateway.MethodLoggingLevel_INFO,
+		AuthorizationType:            awsapigateway.AuthorizationType_IAM,
+		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+		CreateApiGatewayAccountRole:  jsii.Bool(false),
+	})
+}
+
+// ExistingEndpoints is a user VPC that already has its endpoints, with their security
+// group.
+func ExistingEndpoints(app awscdk.App) *Built {
+	s := stack(app, "ExistingEndpoints", Env())
+	endpoints := awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("EndpointSecurityGroup"),
+		jsii.String("sg-0e1f2a3b4c5d6e7f8"), nil)
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:             Image(s),
+		Vpc:               ImportedVpc(s),
+		ExistingEndpoints: &privaterdsapi.ExistingEndpoints{SecurityGroups: &[]awsec2.ISecurityGroup{endpoints}},
+	})
+}

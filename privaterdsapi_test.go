@@ -1,0 +1,583 @@
+package privaterdsapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Each scenario is synthesized once (template_test.go) and asserted on by many tests.
+
+func TestNewVpcIsIsolated(t *testing.T) {
+	s := scenario(t, "Default")
+	for _, typ := range []string{"AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::EIP",
+		"AWS::EC2::VPCGatewayAttachment", "AWS::EC2::EgressOnlyInternetGateway"} {
+		s.count(t, typ, 0)
+	}
+	s.count(t, "AWS::EC2::VPC", 1)
+	s.has(t, "AWS::EC2::VPC", map[string]any{"EnableDnsSupport": true, "EnableDnsHostnames": true})
+	s.count(t, "AWS::EC2::Subnet", 2) // MaxAzs default 2, one isolated subnet each
+	for _, sub := range s.resources("AWS::EC2::Subnet") {
+		if sub.props["MapPublicIpOnLaunch"] != false {
+			t.Errorf("subnet %s: MapPublicIpOnLaunch = %v, want false", sub.id, sub.props["MapPublicIpOnLaunch"])
+		}
+	}
+	// No route anywhere but the VPC itself (and the S3 gateway endpoint's prefix list).
+	s.count(t, "AWS::EC2::Route", 0)
+	s.has(t, "AWS::EC2::FlowLog", map[string]any{"ResourceType": "VPC", "TrafficType": "ALL"})
+	s.count(t, "Custom::VpcRestrictDefaultSG", 0)
+
+	// Three AZs where the environment is known.
+	scenario(t, "EnvSpecific").count(t, "AWS::EC2::Subnet", 3)
+}
+
+func TestUserVpcGetsNoNetworkWideResources(t *testing.T) {
+	for _, name := range []string{"ImportedDatabase", "ExistingEndpoints"} {
+		s := scenario(t, name)
+		for _, typ := range []string{"AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::RouteTable", "AWS::EC2::FlowLog",
+			"AWS::EC2::InternetGateway", "AWS::EC2::NatGateway"} {
+			s.count(t, typ, 0)
+		}
+	}
+	// The imported VPC's isolated subnets carry the service, the NLB and the VPC link.
+	s := scenario(t, "ImportedDatabase")
+	subnets := []any{"subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"}
+	s.has(t, "AWS::ECS::Service", map[string]any{"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": map[string]any{"Subnets": subnets}}})
+	s.has(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{"Subnets": subnets})
+	s.has(t, "AWS::ApiGatewayV2::VpcLink", map[string]any{"SubnetIds": subnets})
+	s.has(t, "AWS::EC2::VPCEndpoint", map[string]any{"VpcEndpointType": "Gateway",
+		"RouteTableIds": []any{"rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb2"}})
+}
+
+// serviceNames maps each VPC endpoint's service (ecr.api, s3, ...) to its resources.
+// ServiceName is {"Fn::Join": ["", ["com.amazonaws.", {"Ref": "AWS::Region"}, ".ecr.api"]]},
+// or a plain string where the region is known.
+func serviceNames(s *synthesized) map[string][]resource {
+	out := map[string][]resource{}
+	for _, e := range s.resources("AWS::EC2::VPCEndpoint") {
+		var name string
+		switch v := e.props["ServiceName"].(type) {
+		case string: // a concrete region: com.amazonaws.eu-west-1.ecr.api
+			name = strings.SplitN(v, ".", 4)[3]
+		case map[string]any:
+			parts := v["Fn::Join"].([]any)[1].([]any)
+			name = strings.TrimPrefix(parts[len(parts)-1].(string), ".")
+		}
+		out[name] = append(out[name], e)
+	}
+	return out
+}
+
+func keys(m map[string][]resource) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sortStrings(out)
+	return out
+}
+
+func TestEndpointsFollowWhatTheTaskUses(t *testing.T) {
+	cases := map[string][]string{
+		"Default":           {"ecr.api", "ecr.dkr", "logs", "s3"},
+		"RdsInstance":       {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"},
+		"EveryProp":         {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager", "ssm"},
+		"TwoApisOneVpc":     {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"},
+		"ExistingEndpoints": nil,
+	}
+	for name, want := range cases {
+		s := scenario(t, name)
+		got := serviceNames(s)
+		if strings.Join(keys(got), ",") != strings.Join(want, ",") {
+			t.Errorf("%s: endpoints %v, want %v", name, keys(got), want)
+		}
+		for svc, list := range got {
+			if len(list) != 1 {
+				t.Errorf("%s: %d endpoints for %s, want exactly 1 (private DNS clash)", name, len(list), svc)
+			}
+			e := list[0]
+			if svc == "s3" {
+				if e.props["VpcEndpointType"] != "Gateway" || e.props["RouteTableIds"] == nil {
+					t.Errorf("%s: S3 endpoint %s: want a gateway endpoint on route tables, got %v", name, e.id, e.props)
+				}
+				continue
+			}
+			if e.props["VpcEndpointType"] != "Interface" || e.props["PrivateDnsEnabled"] != true {
+				t.Errorf("%s: %s endpoint %s: want interface with private DNS, got %v", name, svc, e.id, e.props)
+			}
+			groups, _ := e.props["SecurityGroupIds"].([]any)
+			if len(groups) != 1 || !strings.HasPrefix(ref(groups[0]), "PrivateRdsApiEndpoints") {
+				t.Errorf("%s: %s endpoint %s: security groups %v, want only the shared endpoint group", name, svc, e.id, groups)
+			}
+		}
+	}
+}
+
+func TestTwoApisInOneVpcShareEndpoints(t *testing.T) {
+	s := scenario(t, "TwoApisOneVpc")
+	endpointSG := s.only(t, "AWS::EC2::SecurityGroup", "PrivateRdsApiEndpoints").id + ".GroupId"
+	ingress, _ := s.rules()
+	got := rulesOf(ingress, endpointSG)
+	want := []string{
+		"tcp:443-443 from/to BillingServiceSecurityGroup" + suffix(s, "BillingServiceSecurityGroup"),
+		"tcp:443-443 from/to OrdersServiceSecurityGroup" + suffix(s, "OrdersServiceSecurityGroup"),
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("endpoint ingress:\n got %v\nwant %v", got, want)
+	}
+	// Both APIs' route tables (the same subnets) once each.
+	s3 := serviceNames(s)["s3"][0]
+	if n := len(s3.props["RouteTableIds"].([]any)); n != 2 {
+		t.Errorf("S3 route tables: %d, want 2 (no duplicates)", n)
+	}
+	// Everything else exists twice, with no name that could collide.
+	for _, typ := range []string{"AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::TargetGroup",
+		"AWS::ECS::Cluster", "AWS::ECS::Service", "AWS::ApiGateway::RestApi"} {
+		s.count(t, typ, 2)
+	}
+	// One account role per stack, shared.
+	s.count(t, "AWS::ApiGateway::Account", 1)
+	s.count(t, "AWS::ApiGateway::VpcLink", 1)
+	s.count(t, "AWS::ApiGatewayV2::VpcLink", 1)
+}
+
+// suffix returns the hash suffix of the only resource whose logical id starts with
+// prefix and ends in a GroupId reference.
+func suffix(s *synthesized, prefix string) string {
+	for _, r := range s.resources("AWS::EC2::SecurityGroup") {
+		if strings.HasPrefix(r.id, prefix) {
+			return strings.TrimPrefix(r.id, prefix) + ".GroupId"
+		}
+	}
+	return "?"
+}
+
+func TestNoPhysicalNames(t *testing.T) {
+	named := map[string][]string{
+		"AWS::ElasticLoadBalancingV2::LoadBalancer": {"Name"},
+		"AWS::ElasticLoadBalancingV2::TargetGroup":  {"Name"},
+		"AWS::EC2::SecurityGroup":                   {"GroupName"},
+		"AWS::ECS::Service":                         {"ServiceName"},
+		"AWS::ECS::Cluster":                         {"ClusterName"},
+		"AWS::Logs::LogGroup":                       {"LogGroupName"},
+		"AWS::IAM::Role":                            {"RoleName"},
+		"AWS::ApiGateway::RestApi":                  {}, // Name is CDK's construct-path name
+	}
+	for _, s := range allScenarios(t) {
+		for typ, props := range named {
+			for _, r := range s.resources(typ) {
+				for _, p := range props {
+					if v, ok := r.props[p]; ok {
+						t.Errorf("%s: %s %s has physical name %s=%v", s.name, typ, r.id, p, v)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestNoOpenIngress(t *testing.T) {
+	for _, s := range allScenarios(t) {
+		ingress, egress := s.rules()
+		for _, r := range ingress {
+			if strings.Contains(r.peer, "0.0.0.0/0") || strings.Contains(r.peer, "::/0") || strings.Contains(r.peer, "CidrBlock") ||
+				strings.HasPrefix(r.peer, "10.") {
+				t.Errorf("%s: ingress from a CIDR: %v", s.name, r)
+			}
+			if r.proto == "-1" {
+				t.Errorf("%s: ingress of all protocols: %v", s.name, r)
+			}
+		}
+		for _, r := range egress {
+			// The scenarios' own RDS instance keeps CDK's default egress; it is not the
+			// construct's to restrict.
+			if r.proto == "-1" && !strings.HasPrefix(r.group, "Database") {
+				t.Errorf("%s: egress of all traffic: %v", s.name, r)
+			}
+		}
+	}
+}
+
+func TestSecurityGroupRulesDefault(t *testing.T) {
+	for _, name := range []string{"Default", "VpcLinkV1"} {
+		s := scenario(t, name)
+		tasks := s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id + ".GroupId"
+		nlb := s.only(t, "AWS::EC2::SecurityGroup", "ApiLoadBalancerSecurityGroup").id + ".GroupId"
+		endpoints := s.only(t, "AWS::EC2::SecurityGroup", "PrivateRdsApiEndpoints").id + ".GroupId"
+		ingress, egress := s.rules()
+
+		check := func(what string, got, want []string) {
+			t.Helper()
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: %s:\n got %q\nwant %q", name, what, got, want)
+			}
+		}
+		check("task ingress", rulesOf(ingress, tasks), []string{"tcp:8080-8080 from/to " + nlb})
+		check("task egress", rulesOf(egress, tasks), sorted(
+			"tcp:443-443 from/to 0.0.0.0/0",
+			"tcp:443-443 from/to "+endpoints,
+		))
+		check("endpoint ingress", rulesOf(ingress, endpoints), []string{"tcp:443-443 from/to " + tasks})
+		check("endpoint egress", rulesOf(egress, endpoints), []string{"icmp:252-86 from/to 255.255.255.255/32"})
+		check("load balancer egress", rulesOf(egress, nlb), []string{"tcp:8080-8080 from/to " + tasks})
+		if name == "VpcLinkV1" {
+			check("load balancer ingress (V1, PrivateLink not enforced)", rulesOf(ingress, nlb), nil)
+			s.has(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic": "off"})
+			continue
+		}
+		link := s.only(t, "AWS::EC2::SecurityGroup", "ApiVpcLinkSecurityGroup").id + ".GroupId"
+		check("load balancer ingress (V2)", rulesOf(ingress, nlb), []string{"tcp:80-80 from/to " + link})
+		check("VPC link egress", rulesOf(egress, link), []string{"tcp:80-80 from/to " + nlb})
+		check("VPC link ingress", rulesOf(ingress, link), nil)
+		s.has(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic": "on"})
+		s.has(t, "AWS::ApiGatewayV2::VpcLink", map[string]any{"SecurityGroupIds": []any{map[string]any{"Fn::GetAtt": []any{strings.TrimSuffix(link, ".GroupId"), "GroupId"}}}})
+	}
+}
+
+func sorted(v ...string) []string { sortStrings(v); return v }
+
+func TestDatabaseOpenOnlyToTasks(t *testing.T) {
+	s := scenario(t, "RdsInstance")
+	tasks := s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id + ".GroupId"
+	dbSG := s.only(t, "AWS::EC2::SecurityGroup", "DatabaseSecurityGroup").id + ".GroupId"
+	ingress, egress := s.rules()
+	if got := rulesOf(ingress, dbSG); strings.Join(got, "|") != "tcp:Database"+dbSuffix(s)+".Endpoint.Port-Database"+dbSuffix(s)+".Endpoint.Port from/to "+tasks {
+		t.Errorf("database ingress: %v", got)
+	}
+	found := false
+	for _, r := range rulesOf(egress, tasks) {
+		found = found || strings.HasSuffix(r, dbSG) && strings.Contains(r, "Endpoint.Port")
+	}
+	if !found {
+		t.Errorf("no task egress to the database: %v", rulesOf(egress, tasks))
+	}
+
+	// Imported database: its security group ID, the default port, from the tasks only.
+	s = scenario(t, "ImportedDatabase")
+	tasks = s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id + ".GroupId"
+	ingress, egress = s.rules()
+	if got := rulesOf(ingress, "sg-0d1e2f3a4b5c6d7e8"); strings.Join(got, "|") != "tcp:5432-5432 from/to "+tasks {
+		t.Errorf("imported database ingress: %v", got)
+	}
+	if got := rulesOf(egress, tasks); !contains(got, "tcp:5432-5432 from/to sg-0d1e2f3a4b5c6d7e8") {
+		t.Errorf("task egress to the imported database missing: %v", got)
+	}
+
+	// DatabasePort overrides the default port.
+	_, egress = scenario(t, "EveryProp").rules()
+	found = false
+	for _, r := range egress {
+		found = found || (r.from == "3306" && r.peer == "sg-0d1e2f3a4b5c6d7e8")
+	}
+	if !found {
+		t.Error("EveryProp: no egress to the database on DatabasePort 3306")
+	}
+}
+
+func dbSuffix(s *synthesized) string {
+	for _, r := range s.resources("AWS::RDS::DBInstance") {
+		return strings.TrimPrefix(r.id, "Database")
+	}
+	return "?"
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestLoadBalancer(t *testing.T) {
+	s := scenario(t, "Default")
+	s.has(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
+		"Type": "network", "Scheme": "internal",
+		"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{map[string]any{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}}),
+		"SecurityGroups":         assertions.Match_AnyValue(),
+	})
+	s.has(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 80, "Protocol": "TCP"})
+	s.has(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
+		"Port": 8080, "Protocol": "TCP", "TargetType": "ip",
+		"HealthCheckEnabled": true, "HealthCheckProtocol": "TCP", "HealthCheckIntervalSeconds": 10,
+		"TargetGroupAttributes": []any{map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}},
+	})
+	e := scenario(t, "EveryProp")
+	e.has(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": 8443, "Protocol": "TCP"})
+	e.has(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
+		"Port": 3000, "HealthCheckProtocol": "HTTP", "HealthCheckPath": "/healthz", "Matcher": map[string]any{"HttpCode": "200-399"},
+		"TargetGroupAttributes": []any{map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "10"}},
+	})
+	e.has(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", map[string]any{
+		"LoadBalancerAttributes": assertions.Match_ArrayWith(&[]any{
+			map[string]any{"Key": "access_logs.s3.enabled", "Value": "true"},
+			map[string]any{"Key": "access_logs.s3.bucket", "Value": "orders-nlb-access-logs"},
+			map[string]any{"Key": "access_logs.s3.prefix", "Value": "orders"},
+		}),
+	})
+}
+
+func TestFargateService(t *testing.T) {
+	s := scenario(t, "Default")
+	s.has(t, "AWS::ECS::Cluster", map[string]any{"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "enabled"}}})
+	s.has(t, "AWS::ECS::TaskDefinition", map[string]any{
+		"Cpu": "256", "Memory": "512", "NetworkMode": "awsvpc", "RequiresCompatibilities": []any{"FARGATE"},
+		"RuntimePlatform": map[string]any{"CpuArchitecture": "X86_64", "OperatingSystemFamily": "LINUX"},
+		"ContainerDefinitions": []any{map[string]any{
+			"Name":         "app",
+			"PortMappings": []any{map[string]any{"ContainerPort": 8080, "Protocol": "tcp"}},
+			"LogConfiguration": map[string]any{"LogDriver": "awslogs", "Options": map[string]any{
+				"awslogs-group": map[string]any{"Ref": s.only(t, "AWS::Logs::LogGroup", "ApiLogGroup").id}}},
+		}},
+	})
+	s.has(t, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 30})
+	s.count(t, "Custom::LogRetention", 0)
+	s.has(t, "AWS::ECS::Service", map[string]any{
+		"LaunchType": "FARGATE", "DesiredCount": 1, "HealthCheckGracePeriodSeconds": 180, "PlatformVersion": "LATEST",
+		"EnableExecuteCommand": false,
+		"DeploymentConfiguration": map[string]any{
+			"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
+			"MinimumHealthyPercent":    100,
+		},
+		"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": map[string]any{"AssignPublicIp": "DISABLED"}},
+		"LoadBalancers":        []any{map[string]any{"ContainerName": "app", "ContainerPort": 8080}},
+	})
+	s.has(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": 1, "MaxCapacity": 2})
+	s.has(t, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
+		"PolicyType": "TargetTrackingScaling",
+		"TargetTrackingScalingPolicyConfiguration": map[string]any{
+			"PredefinedMetricSpecification": map[string]any{"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+			"TargetValue":                   80,
+		},
+	})
+
+	e := scenario(t, "EveryProp")
+	e.has(t, "AWS::ECS::TaskDefinition", map[string]any{"Cpu": "512", "Memory": "2048",
+		"RuntimePlatform": map[string]any{"CpuArchitecture": "ARM64"}})
+	e.has(t, "AWS::ECS::Service", map[string]any{"DesiredCount": 2, "HealthCheckGracePeriodSeconds": 300})
+	e.has(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": 2, "MaxCapacity": 6})
+	e.has(t, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
+		"TargetTrackingScalingPolicyConfiguration": map[string]any{"TargetValue": 60}})
+	e.has(t, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 90})
+}
+
+// container returns the one container definition of the scenario's task definition.
+func container(t *testing.T, s *synthesized) (env, secrets map[string]any) {
+	td := s.only(t, "AWS::ECS::TaskDefinition", "Api")
+	c := td.props["ContainerDefinitions"].([]any)[0].(map[string]any)
+	env, secrets = map[string]any{}, map[string]any{}
+	for _, e := range asList(c["Environment"]) {
+		env[e["Name"].(string)] = e["Value"]
+	}
+	for _, e := range asList(c["Secrets"]) {
+		secrets[e["Name"].(string)] = e["ValueFrom"]
+	}
+	return env, secrets
+}
+
+func asList(v any) []map[string]any {
+	var out []map[string]any
+	l, _ := v.([]any)
+	for _, x := range l {
+		out = append(out, x.(map[string]any))
+	}
+	return out
+}
+
+func TestDatabaseSecretIsInjectedNotPlain(t *testing.T) {
+	// A CDK-made instance: credentials from the secret, host and port from the instance.
+	s := scenario(t, "RdsInstance")
+	env, secrets := container(t, s)
+	db := "Database" + dbSuffix(s)
+	if ref(env["DB_HOST"]) != db+".Endpoint.Address" || ref(env["DB_PORT"]) != db+".Endpoint.Port" || env["DB_NAME"] != "orders" {
+		t.Errorf("RdsInstance environment: %v", env)
+	}
+	for _, k := range []string{"DB_USER", "DB_PASSWORD"} {
+		if _, ok := secrets[k]; !ok {
+			t.Errorf("RdsInstance: %s is not an ECS secret: %v", k, secrets)
+		}
+	}
+	if !strings.Contains(ref(secrets["DB_PASSWORD"]), ":password::") || !strings.Contains(ref(secrets["DB_USER"]), ":username::") {
+		t.Errorf("RdsInstance: secrets do not name the JSON keys: %v", secrets)
+	}
+
+	// An RDS-managed master secret has only username and password: host and port come
+	// from props, and no secret key that the secret lacks is referenced.
+	s = scenario(t, "ImportedDatabase")
+	env, secrets = container(t, s)
+	if env["DB_HOST"] != "orders.cluster-abcdefghijkl.eu-west-1.rds.amazonaws.com" || env["DB_PORT"] != "5432" {
+		t.Errorf("ImportedDatabase environment: %v", env)
+	}
+	if _, ok := env["DB_NAME"]; ok {
+		t.Error("ImportedDatabase: DB_NAME set without DatabaseName")
+	}
+	if len(secrets) != 2 || secrets["DB_USER"] == nil || secrets["DB_PASSWORD"] == nil {
+		t.Errorf("ImportedDatabase secrets: %v, want only DB_USER and DB_PASSWORD", secrets)
+	}
+
+	// No credential ever in plain environment.
+	for _, sc := range allScenarios(t) {
+		for _, td := range sc.resources("AWS::ECS::TaskDefinition") {
+			for _, c := range asList(td.props["ContainerDefinitions"]) {
+				for _, e := range asList(c["Environment"]) {
+					if name := e["Name"].(string); strings.Contains(name, "PASSWORD") || name == "DB_USER" {
+						t.Errorf("%s: %s in plain environment", sc.name, name)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestExecutionRoleIsLeastPrivilege(t *testing.T) {
+	for _, s := range allScenarios(t) {
+		for _, p := range s.resources("AWS::IAM::Policy") {
+			if !strings.Contains(p.id, "ExecutionRole") {
+				continue
+			}
+			for _, st := range asList(p.props["PolicyDocument"].(map[string]any)["Statement"]) {
+				actions := ref(st["Action"])
+				if st["Resource"] == "*" && actions != "ecr:GetAuthorizationToken" {
+					t.Errorf("%s: %s grants %s on *", s.name, p.id, actions)
+				}
+				if strings.Contains(actions, "*") {
+					t.Errorf("%s: %s has a wildcard action %s", s.name, p.id, actions)
+				}
+			}
+		}
+		for _, r := range s.resources("AWS::IAM::Role") {
+			if r.props["ManagedPolicyArns"] != nil {
+				t.Errorf("%s: role %s has managed policies %v", s.name, r.id, r.props["ManagedPolicyArns"])
+			}
+		}
+	}
+}
+
+func TestRestApi(t *testing.T) {
+	for _, name := range []string{"Default", "VpcLinkV1"} {
+		s := scenario(t, name)
+		lb := s.only(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", "Api").id
+		uri := func(path string) any {
+			return map[string]any{"Fn::Join": []any{"", []any{"http://", map[string]any{"Fn::GetAtt": []any{lb, "DNSName"}}, ":80" + path}}}
+		}
+		var link map[string]any
+		if name == "VpcLinkV1" {
+			link = map[string]any{"ConnectionType": "VPC_LINK", "ConnectionId": map[string]any{"Ref": s.only(t, "AWS::ApiGateway::VpcLink", "Api").id}}
+		} else {
+			link = map[string]any{"ConnectionType": "VPC_LINK", "ConnectionId": map[string]any{"Ref": s.only(t, "AWS::ApiGatewayV2::VpcLink", "Api").id},
+				"IntegrationTarget": map[string]any{"Ref": lb}}
+		}
+		root := map[string]any{"Type": "HTTP_PROXY", "IntegrationHttpMethod": "ANY", "Uri": uri("/")}
+		proxy := map[string]any{"Type": "HTTP_PROXY", "IntegrationHttpMethod": "ANY", "Uri": uri("/{proxy}"),
+			"RequestParameters": map[string]any{"integration.request.path.proxy": "method.request.path.proxy"}}
+		for k, v := range link {
+			root[k], proxy[k] = v, v
+		}
+		s.count(t, "AWS::ApiGateway::Method", 2)
+		s.has(t, "AWS::ApiGateway::Method", map[string]any{"HttpMethod": "ANY", "AuthorizationType": "NONE",
+			"ResourceId":  map[string]any{"Fn::GetAtt": []any{s.only(t, "AWS::ApiGateway::RestApi", "Api").id, "RootResourceId"}},
+			"Integration": root, "RequestValidatorId": assertions.Match_AnyValue()})
+		s.has(t, "AWS::ApiGateway::Method", map[string]any{"HttpMethod": "ANY",
+			"RequestParameters": map[string]any{"method.request.path.proxy": true},
+			"Integration":       proxy, "RequestValidatorId": assertions.Match_AnyValue()})
+		s.has(t, "AWS::ApiGateway::Resource", map[string]any{"PathPart": "{proxy+}"})
+		s.has(t, "AWS::ApiGateway::RequestValidator", map[string]any{"ValidateRequestBody": true, "ValidateRequestParameters": true})
+		s.has(t, "AWS::ApiGateway::RestApi", map[string]any{"EndpointConfiguration": map[string]any{"Types": []any{"REGIONAL"}}})
+		s.has(t, "AWS::ApiGateway::Stage", map[string]any{
+			"StageName":        "prod",
+			"AccessLogSetting": map[string]any{"DestinationArn": map[string]any{"Fn::GetAtt": []any{s.only(t, "AWS::Logs::LogGroup", "ApiAccessLogGroup").id, "Arn"}}},
+			"MethodSettings": []any{map[string]any{"HttpMethod": "*", "ResourcePath": "/*", "LoggingLevel": "ERROR",
+				"DataTraceEnabled": false, "MetricsEnabled": true, "ThrottlingRateLimit": 100, "ThrottlingBurstLimit": 200}},
+		})
+		if err := catch(func() {
+			s.tpl.HasOutput(jsii.String("*"), map[string]any{"Value": map[string]any{"Fn::Join": assertions.Match_ArrayWith(&[]any{
+				assertions.Match_ArrayWith(&[]any{"https://", map[string]any{"Ref": s.only(t, "AWS::ApiGateway::RestApi", "Api").id}})})}})
+		}); err != nil {
+			t.Errorf("%s: no invoke URL output: %v", name, err)
+		}
+	}
+}
+
+func TestEveryPropReachesTheTemplate(t *testing.T) {
+	s := scenario(t, "EveryProp")
+	s.has(t, "AWS::ApiGateway::Method", map[string]any{"AuthorizationType": "AWS_IAM"})
+	s.has(t, "AWS::ApiGateway::Stage", map[string]any{"StageName": "v1",
+		"MethodSettings": []any{map[string]any{"LoggingLevel": "INFO", "ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100}}})
+	s.has(t, "AWS::WAFv2::WebACLAssociation", map[string]any{
+		"WebACLArn": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"})
+	s.count(t, "AWS::ApiGateway::Account", 0)
+	s.count(t, "AWS::ApiGateway::VpcLink", 1)
+	_, egress := s.rules()
+	found := false
+	for _, r := range egress {
+		found = found || (r.peer == "pl-6da54004" && r.from == "443")
+		if r.peer == "0.0.0.0/0" {
+			t.Errorf("EveryProp: egress to 0.0.0.0/0 despite S3PrefixListId: %v", r)
+		}
+	}
+	if !found {
+		t.Error("EveryProp: no HTTPS egress to the S3 prefix list")
+	}
+	env, secrets := container(t, s)
+	if env["LOG_LEVEL"] != "info" || env["DB_PORT"] != "3306" || secrets["API_KEY"] == nil {
+		t.Errorf("EveryProp container: env %v secrets %v", env, secrets)
+	}
+}
+
+func TestApiGatewayAccountRole(t *testing.T) {
+	s := scenario(t, "Default")
+	account := s.only(t, "AWS::ApiGateway::Account", "PrivateRdsApiGatewayAccount")
+	role := s.only(t, "AWS::IAM::Role", "PrivateRdsApiGatewayAccountRole")
+	if account.raw["DeletionPolicy"] != "Retain" || role.raw["DeletionPolicy"] != "Retain" {
+		t.Errorf("account role and account must be retained: %v / %v", account.raw["DeletionPolicy"], role.raw["DeletionPolicy"])
+	}
+	if ref(account.props["CloudWatchRoleArn"]) != role.id+".Arn" {
+		t.Errorf("account role ARN: %v", account.props["CloudWatchRoleArn"])
+	}
+	stage := s.only(t, "AWS::ApiGateway::Stage", "Api")
+	if !strings.Contains(ref(stage.raw["DependsOn"]), account.id) {
+		t.Errorf("stage does not depend on the account: %v", stage.raw["DependsOn"])
+	}
+}
+
+func TestNagSuppressionsAreCarried(t *testing.T) {
+	s := scenario(t, "Default")
+	want := map[string]string{
+		"ApiTaskDefinitionExecutionRoleDefaultPolicy": "AwsSolutions-IAM5",
+		"ApiLoadBalancer":                 "AwsSolutions-ELB2",
+		"ApiRestApiDeploymentStage":       "AwsSolutions-APIG3",
+		"ApiRestApiANY":                   "AwsSolutions-APIG4",
+		"PrivateRdsApiGatewayAccountRole": "AwsSolutions-IAM5",
+	}
+	for prefix, id := range want {
+		found := false
+		for id2, r := range s.json["Resources"].(map[string]any) {
+			if !strings.HasPrefix(id2, prefix) {
+				continue
+			}
+			md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+			nag, _ := md["cdk_nag"].(map[string]any)
+			for _, rule := range asList(nag["rules_to_suppress"]) {
+				found = found || (rule["id"] == id && len(rule["reason"].(string)) > 40)
+			}
+		}
+		if !found {
+			t.Errorf("no %s suppression with a reason on %s*", id, prefix)
+		}
+	}
+	// Given a WAF web ACL and IAM authorization, nothing is suppressed for them.
+	e := scenario(t, "EveryProp")
+	for id, r := range e.json["Resources"].(map[string]any) {
+		md, _ := r.(map[string]any)["Metadata"].(map[string]any)
+		if nag, ok := md["cdk_nag"].(map[string]any); ok {
+			for _, rule := range asList(nag["rules_to_suppress"]) {
+				if rule["id"] == "AwsSolutions-APIG3" || rule["id"] == "AwsSolutions-APIG4" || rule["id"] == "AwsSolutions-ELB2" {
+					t.Errorf("EveryProp: %s suppressed on %s although the prop is set", rule["id"], id)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,238 @@
+package privaterdsapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/seed07617466/privaterdsapi/internal/scenarios"
+)
+
+// synthesized is one scenario, synthesized once per test binary and shared by every
+// test that asserts on it.
+type synthesized struct {
+	name  string
+	built *scenarios.Built
+	tpl   assertions.Template
+	json  map[string]any
+}
+
+var (
+	synthMu    sync.Mutex
+	synthCache = map[string]*synthesized{}
+)
+
+// scenario returns the synthesized template of the named scenario.
+func scenario(t testing.TB, name string) *synthesized {
+	t.Helper()
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if s, ok := synthCache[name]; ok {
+		return s
+	}
+	for _, sc := range scenarios.All() {
+		if sc.Name != name {
+			continue
+		}
+		app := awscdk.NewApp(nil) // the built-in CloudFormation validator stays on
+		built := sc.Build(app)
+		tpl := assertions.Template_FromStack(built.Stack, nil)
+		raw, err := json.Marshal(tpl.ToJSON())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &synthesized{name: name, built: built, tpl: tpl}
+		if err := json.Unmarshal(raw, &s.json); err != nil {
+			t.Fatal(err)
+		}
+		synthCache[name] = s
+		return s
+	}
+	t.Fatalf("no scenario %q", name)
+	return nil
+}
+
+func allScenarios(t testing.TB) []*synthesized {
+	var out []*synthesized
+	for _, sc := range scenarios.All() {
+		out = append(out, scenario(t, sc.Name))
+	}
+	return out
+}
+
+// resource is a template resource with its logical id.
+type resource struct {
+	id    string
+	props map[string]any
+	raw   map[string]any
+}
+
+// resources returns the resources of a type, sorted by logical id.
+func (s *synthesized) resources(typ string) []resource {
+	var out []resource
+	for id, r := range s.json["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		if r["Type"] == typ {
+			props, _ := r["Properties"].(map[string]any)
+			out = append(out, resource{id, props, r})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// only returns the single resource of a type whose logical id starts with prefix.
+func (s *synthesized) only(t *testing.T, typ, prefix string) resource {
+	t.Helper()
+	var found []resource
+	for _, r := range s.resources(typ) {
+		if strings.HasPrefix(r.id, prefix) {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%s: want one %s with id prefix %q, found %d", s.name, typ, prefix, len(found))
+	}
+	return found[0]
+}
+
+// has asserts, with the CDK assertions package, that a resource of typ has props
+// (matched as an object-like subset).
+func (s *synthesized) has(t *testing.T, typ string, props any) {
+	t.Helper()
+	if err := catch(func() { s.tpl.HasResourceProperties(jsii.String(typ), props) }); err != nil {
+		t.Errorf("%s: %s", s.name, err)
+	}
+}
+
+// count asserts the number of resources of typ.
+func (s *synthesized) count(t *testing.T, typ string, n int) {
+	t.Helper()
+	if err := catch(func() { s.tpl.ResourceCountIs(jsii.String(typ), jsii.Number(float64(n))) }); err != nil {
+		t.Errorf("%s: %s", s.name, err)
+	}
+}
+
+func catch(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	f()
+	return nil
+}
+
+// ref names what a CloudFormation value points at: the logical id of a Ref or GetAtt,
+// or the literal string.
+func ref(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if r, ok := x["Ref"].(string); ok {
+			return r
+		}
+		if g, ok := x["Fn::GetAtt"].([]any); ok {
+			return g[0].(string) + "." + g[1].(string)
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// rule is one security group rule, normalized from inline and standalone forms.
+type rule struct {
+	group, peer, proto string
+	from, to           string
+	description        string
+}
+
+func (r rule) String() string {
+	return fmt.Sprintf("%s %s:%s-%s peer=%s", r.group, r.proto, r.from, r.to, r.peer)
+}
+
+func peerOf(m map[string]any) string {
+	for _, k := range []string{"SourceSecurityGroupId", "DestinationSecurityGroupId", "CidrIp", "CidrIpv6", "SourcePrefixListId", "DestinationPrefixListId"} {
+		if v, ok := m[k]; ok {
+			return ref(v)
+		}
+	}
+	return "?"
+}
+
+func ruleOf(group string, m map[string]any) rule {
+	return rule{group: group, peer: peerOf(m), proto: ref(m["IpProtocol"]),
+		from: ref(m["FromPort"]), to: ref(m["ToPort"]), description: fmt.Sprint(m["Description"])}
+}
+
+func sortStrings(v []string) { sort.Strings(v) }
+
+// rules returns every ingress and egress rule in the template.
+func (s *synthesized) rules() (ingress, egress []rule) {
+	for _, sg := range s.resources("AWS::EC2::SecurityGroup") {
+		for _, kind := range []string{"SecurityGroupIngress", "SecurityGroupEgress"} {
+			list, _ := sg.props[kind].([]any)
+			for _, r := range list {
+				rr := ruleOf(sg.id+".GroupId", r.(map[string]any))
+				if kind == "SecurityGroupIngress" {
+					ingress = append(ingress, rr)
+				} else {
+					egress = append(egress, rr)
+				}
+			}
+		}
+	}
+	for _, r := range s.resources("AWS::EC2::SecurityGroupIngress") {
+		ingress = append(ingress, ruleOf(ref(r.props["GroupId"]), r.props))
+	}
+	for _, r := range s.resources("AWS::EC2::SecurityGroupEgress") {
+		egress = append(egress, ruleOf(ref(r.props["GroupId"]), r.props))
+	}
+	return ingress, egress
+}
+
+func rulesOf(rules []rule, group string) []string {
+	var out []string
+	for _, r := range rules {
+		if r.group == group {
+			out = append(out, fmt.Sprintf("%s:%s-%s from/to %s", r.proto, r.from, r.to, r.peer))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// strip removes what changes with the CDK toolchain rather than with the construct: the
+// bootstrap version parameter and rule. It does not modify tpl.
+func strip(tpl map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range tpl {
+		out[k] = v
+	}
+	for key, drop := range map[string]string{"Parameters": "BootstrapVersion", "Rules": "CheckBootstrapVersion"} {
+		section, ok := out[key].(map[string]any)
+		if !ok {
+			continue
+		}
+		kept := map[string]any{}
+		for k, v := range section {
+			if k != drop {
+				kept[k] = v
+			}
+		}
+		if len(kept) == 0 {
+			delete(out, key)
+		} else {
+			out[key] = kept
+		}
+	}
+	return out
+}
