@@ -222,15 +222,22 @@ func EveryProp(app awscdk.App) *Built {
 	})
 }
 
-// ExistingEndpoints is a user VPC that already has its endpoints, with their security
-// group.
+// ExistingEndpoints is a user VPC that already has its endpoints: one API knows their
+// security group, the other does not.
 func ExistingEndpoints(app awscdk.App) *Built {
 	s := stack(app, "ExistingEndpoints", Env())
 	endpoints := awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("EndpointSecurityGroup"),
 		jsii.String("sg-0e1f2a3b4c5d6e7f8"), nil)
-	return one(s, &privaterdsapi.PrivateRdsApiProps{
+	vpc := ImportedVpc(s)
+	known := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
 		Image:             Image(s),
-		Vpc:               ImportedVpc(s),
+		Vpc:               vpc,
 		ExistingEndpoints: &privaterdsapi.ExistingEndpoints{SecurityGroups: &[]awsec2.ISecurityGroup{endpoints}},
 	})
+	unknown := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Reports"), &privaterdsapi.PrivateRdsApiProps{
+		Image:             Image(s),
+		Vpc:               vpc,
+		ExistingEndpoints: &privaterdsapi.ExistingEndpoints{},
+	})
+	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{known, unknown}}
 }
