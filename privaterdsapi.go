@@ -8,7 +8,9 @@
 // their logs and read their secrets without internet.
 //
 //	api := privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
-//		Image:          awsecs.ContainerImage_FromAsset(jsii.String("./app"), nil),
+//		Image: awsecs.ContainerImage_FromAsset(jsii.String("./app"), &awsecs.AssetImageProps{
+//			Platform: awsecrassets.Platform_LINUX_AMD64(), // the task's default architecture
+//		}),
 //		Vpc:            vpc,
 //		Database:       db,
 //		DatabaseSecret: db.Secret(),
@@ -322,7 +324,9 @@ type PrivateRdsApi struct {
 	// AccountRole is the account-level API Gateway CloudWatch role this stack shares; nil
 	// when Props.CreateApiGatewayAccountRole is false.
 	AccountRole *ApiGatewayAccountRole
-	// Url is the invoke URL of the stage (also the stack output "Endpoint").
+	// Url is the invoke URL of the stage. It is also a stack output, CDK's default for a
+	// RestApi, whose key starts with the RestApi's logical id and "Endpoint" (for example
+	// ApiRestApiEndpoint4DEFB5CC for a construct with id "Api" at the stack's root).
 	Url *string
 }
 
