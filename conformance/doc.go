@@ -1,0 +1,20 @@
+// Package conformance is the conformance suite of privaterdsapi. It is a module of its
+// own so that cdk-nag and its dependencies never enter the library's dependency graph.
+//
+// For every scenario of internal/scenarios it synthesizes the app once, with the cdk-nag
+// AwsSolutions checks applied and CDK's built-in CloudFormation validation on, and then
+// checks the result three ways:
+//
+//   - cdk-nag: no unsuppressed AwsSolutions error or warning on a resource the construct
+//     created (findings on the scenario's own scaffolding are only logged);
+//   - CDK's built-in CloudFormation validation (validation-report.json in the cloud
+//     assembly): no finding;
+//   - cfn-lint (on PATH; CI installs it): no error or warning;
+//
+// except the checks switched off, with their reasons, in conformance_test.go. It also
+// checks the cdk-nag suppressions the construct carries against a reviewed table there.
+//
+// Run it with:
+//
+//	cd conformance && go test -count=1 ./...
+package conformance
