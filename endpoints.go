@@ -79,11 +79,7 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) *PrivateE
 		vpc:        vpc,
 		subnets:    subnets,
 	}
-	e.SecurityGroup = awsec2.NewSecurityGroup(e.Construct, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              vpc,
-		Description:      jsii.String("VPC interface endpoints: HTTPS from the privaterdsapi tasks only"),
-		AllowAllOutbound: jsii.Bool(false),
-	})
+	e.SecurityGroup = closedSecurityGroup(e.Construct, "SecurityGroup", vpc, "VPC interface endpoints: HTTPS from the privaterdsapi tasks only")
 	e.S3 = awsec2.NewGatewayVpcEndpoint(e.Construct, jsii.String("S3"), &awsec2.GatewayVpcEndpointProps{
 		Vpc:     vpc,
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),

@@ -55,11 +55,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		}),
 	})
 
-	a.ServiceSecurityGroup = awsec2.NewSecurityGroup(a.Construct, jsii.String("ServiceSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              a.Vpc,
-		Description:      jsii.String("privaterdsapi tasks: from the load balancer, to the endpoints, S3 and the database"),
-		AllowAllOutbound: jsii.Bool(false),
-	})
+	a.ServiceSecurityGroup = closedSecurityGroup(a.Construct, "ServiceSecurityGroup", a.Vpc, "privaterdsapi tasks: from the load balancer, to the endpoints, S3 and the database")
 	a.Service = awsecs.NewFargateService(a.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
 		Cluster:                a.Cluster,
 		TaskDefinition:         a.TaskDefinition,

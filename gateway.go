@@ -96,11 +96,7 @@ func (a *PrivateRdsApi) buildVpcLinkV1() awsapigateway.VpcLink {
 }
 
 func (a *PrivateRdsApi) buildVpcLinkV2(p *settings) {
-	a.VpcLinkSecurityGroup = awsec2.NewSecurityGroup(a.Construct, jsii.String("VpcLinkSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              a.Vpc,
-		Description:      jsii.String("privaterdsapi VPC link V2: to the load balancer listener only"),
-		AllowAllOutbound: jsii.Bool(false),
-	})
+	a.VpcLinkSecurityGroup = closedSecurityGroup(a.Construct, "VpcLinkSecurityGroup", a.Vpc, "privaterdsapi VPC link V2: to the load balancer listener only")
 	a.VpcLinkV2 = awsapigatewayv2.NewVpcLink(a.Construct, jsii.String("VpcLinkV2"), &awsapigatewayv2.VpcLinkProps{
 		Vpc:            a.Vpc,
 		Subnets:        a.Subnets,

@@ -10,11 +10,7 @@ import (
 // buildLoadBalancer creates the internal Network Load Balancer with its own security
 // group (whatever the feature flags say), the TCP listener and the IP target group.
 func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
-	a.LoadBalancerSecurityGroup = awsec2.NewSecurityGroup(a.Construct, jsii.String("LoadBalancerSecurityGroup"), &awsec2.SecurityGroupProps{
-		Vpc:              a.Vpc,
-		Description:      jsii.String("privaterdsapi Network Load Balancer: from the VPC link, to the tasks"),
-		AllowAllOutbound: jsii.Bool(false),
-	})
+	a.LoadBalancerSecurityGroup = closedSecurityGroup(a.Construct, "LoadBalancerSecurityGroup", a.Vpc, "privaterdsapi Network Load Balancer: from the VPC link, to the tasks")
 	a.LoadBalancer = elbv2.NewNetworkLoadBalancer(a.Construct, jsii.String("LoadBalancer"), &elbv2.NetworkLoadBalancerProps{
 		Vpc:              a.Vpc,
 		VpcSubnets:       a.Subnets,

@@ -70,6 +70,16 @@ func NewIsolatedVpc(scope constructs.Construct, id *string, props *IsolatedVpcPr
 	return v
 }
 
+// closedSecurityGroup creates a security group with no rules at all: no ingress, and no
+// egress (CDK's AllowAllOutbound is off), so that every rule is written on purpose.
+func closedSecurityGroup(scope constructs.Construct, id string, vpc awsec2.IVpc, description string) awsec2.SecurityGroup {
+	return awsec2.NewSecurityGroup(scope, jsii.String(id), &awsec2.SecurityGroupProps{
+		Vpc:              vpc,
+		Description:      jsii.String(description),
+		AllowAllOutbound: jsii.Bool(false),
+	})
+}
+
 // buildNetwork sets Vpc and Subnets: the given VPC, or a new IsolatedVpc.
 func (a *PrivateRdsApi) buildNetwork(p *settings) {
 	a.Subnets = subnetSelection(p.PrivateRdsApiProps)
