@@ -134,6 +134,20 @@ func (e *PrivateEndpoints) routeS3(subnets *awsec2.SelectedSubnets) {
 	}
 }
 
+// ruleResources returns the standalone rule resources written so far under the given
+// security groups' constructs, not the groups themselves.
+func ruleResources(groups ...awsec2.SecurityGroup) []constructs.IDependable {
+	var out []constructs.IDependable
+	for _, g := range groups {
+		for _, c := range *g.Node().Children() {
+			if c != g.Node().DefaultChild() {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
 // endpointId turns a service short name such as "ecr.api" into a construct id "EcrApi".
 func endpointId(shortName string) string {
 	var b strings.Builder
@@ -178,6 +192,12 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	default:
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https,
 			jsii.String("HTTPS to the existing VPC interface endpoints"), nil)
+	}
+	// Tasks started before their endpoints and rules exist cannot pull their image, and the
+	// circuit breaker would roll the first deployment back: the service waits for them.
+	a.Service.Node().AddDependency(ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup)...)
+	if a.Endpoints != nil {
+		a.Service.Node().AddDependency(a.Endpoints.Construct)
 	}
 	if p.S3PrefixListId != nil {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.S3PrefixListId), https,

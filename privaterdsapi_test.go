@@ -345,6 +345,17 @@ func TestFargateService(t *testing.T) {
 		"NetworkConfiguration": map[string]any{"AwsvpcConfiguration": map[string]any{"AssignPublicIp": "DISABLED"}},
 		"LoadBalancers":        []any{map[string]any{"ContainerName": "app", "ContainerPort": 8080}},
 	})
+	// The service starts only when its listener, endpoints and security group rules exist.
+	service := s.only(t, "AWS::ECS::Service", "Api")
+	for _, r := range append(append(append(s.resources("AWS::EC2::VPCEndpoint"), s.resources("AWS::EC2::SecurityGroupEgress")...),
+		s.resources("AWS::EC2::SecurityGroupIngress")...), s.resources("AWS::ElasticLoadBalancingV2::Listener")...) {
+		if strings.Contains(r.id, "VpcLinkSecurityGroup") {
+			continue // API Gateway to the NLB: not needed for a task to start
+		}
+		if !contains(asStrings(service.raw["DependsOn"]), r.id) {
+			t.Errorf("service does not depend on %s %s", r.raw["Type"], r.id)
+		}
+	}
 	s.has(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": 1, "MaxCapacity": 2})
 	s.has(t, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
 		"PolicyType": "TargetTrackingScaling",
@@ -376,6 +387,15 @@ func container(t *testing.T, s *synthesized) (env, secrets map[string]any) {
 		secrets[e["Name"].(string)] = e["ValueFrom"]
 	}
 	return env, secrets
+}
+
+func asStrings(v any) []string {
+	var out []string
+	l, _ := v.([]any)
+	for _, x := range l {
+		out = append(out, x.(string))
+	}
+	return out
 }
 
 func asList(v any) []map[string]any {
