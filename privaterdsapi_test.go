@@ -4,8 +4,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/seed07617466/privaterdsapi"
+	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
 // Each scenario is synthesized once (template_test.go) and asserted on by many tests.
@@ -599,5 +603,41 @@ func TestNagSuppressionsAreCarried(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestCrossStack puts the VPC and the database in one stack and the API in another: the
+// rules the API writes must live in the API's stack (no dependency cycle), and the
+// shared endpoints in the VPC's.
+func TestCrossStack(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	network := awscdk.NewStack(app, jsii.String("Network"), nil)
+	vpc := privaterdsapi.NewIsolatedVpc(network, jsii.String("Vpc"), nil).Vpc
+	db := scenarios.Postgres(network, vpc)
+	apiStack := awscdk.NewStack(app, jsii.String("Orders"), nil)
+	privaterdsapi.NewPrivateRdsApi(apiStack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image: scenarios.Image(apiStack), Vpc: vpc, Database: db, DatabaseSecret: db.Secret(),
+	})
+	if err := catch(func() { app.Synth(nil) }); err != nil {
+		t.Fatalf("synthesis of two stacks failed: %v", err)
+	}
+	if deps := *network.Dependencies(); len(deps) != 0 {
+		t.Errorf("the network stack depends on %d stacks; want none (a cycle with the API stack)", len(deps))
+	}
+	api := assertions.Template_FromStack(apiStack, nil)
+	net := assertions.Template_FromStack(network, nil)
+	if err := catch(func() {
+		api.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupIngress"), map[string]any{
+			"Description": "The database, from the privaterdsapi tasks only",
+			"GroupId":     map[string]any{"Fn::ImportValue": assertions.Match_AnyValue()},
+		})
+		api.HasResourceProperties(jsii.String("AWS::EC2::SecurityGroupIngress"), map[string]any{
+			"Description": "HTTPS to the VPC interface endpoints",
+			"GroupId":     map[string]any{"Fn::ImportValue": assertions.Match_AnyValue()},
+		})
+		net.ResourcePropertiesCountIs(jsii.String("AWS::EC2::VPCEndpoint"), map[string]any{"VpcEndpointType": "Interface"}, jsii.Number(4))
+		api.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(0))
+	}); err != nil {
+		t.Error(err)
 	}
 }
