@@ -1,12 +1,14 @@
 package privaterdsapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -158,21 +160,41 @@ func endpointId(shortName string) string {
 }
 
 // endpointServices are the interface endpoints the task needs: ECR (API and Docker
-// registry) to pull the image, CloudWatch Logs for awslogs, Secrets Manager when a secret
-// is injected, and whatever the user adds.
-func endpointServices(p *settings) []awsec2.InterfaceVpcEndpointAwsService {
+// registry) to pull the image, CloudWatch Logs for awslogs, Secrets Manager and SSM for
+// the secrets injected from each, and whatever the user adds.
+func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpointAwsService {
 	services := []awsec2.InterfaceVpcEndpointAwsService{
 		awsec2.InterfaceVpcEndpointAwsService_ECR(),
 		awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER(),
 		awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS(),
 	}
-	if p.DatabaseSecret != nil || (p.Secrets != nil && len(*p.Secrets) > 0) {
+	secretsManager, ssm := p.DatabaseSecret != nil, false
+	if p.Secrets != nil {
+		for _, secret := range *p.Secrets {
+			if a.isSsmParameter(secret) {
+				ssm = true
+			} else {
+				secretsManager = true
+			}
+		}
+	}
+	if secretsManager {
 		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER())
+	}
+	if ssm {
+		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SSM())
 	}
 	if p.AdditionalEndpoints != nil {
 		services = append(services, *p.AdditionalEndpoints...)
 	}
 	return services
+}
+
+// isSsmParameter says whether an ECS secret comes from SSM Parameter Store: its ARN,
+// resolved, names the ssm service ("arn:aws:ssm:..." or a Fn::Join with ":ssm:").
+func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
+	resolved, err := json.Marshal(awscdk.Stack_Of(a.Construct).Resolve(secret.Arn()))
+	return err == nil && strings.Contains(string(resolved), ":ssm:")
 }
 
 // connectEndpoints gives the tasks their way to AWS services: the shared endpoints (or
@@ -182,7 +204,7 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	switch {
 	case p.ExistingEndpoints == nil:
 		a.Endpoints = sharedEndpoints(a.Vpc, a.Subnets)
-		a.Endpoints.require(endpointServices(p))
+		a.Endpoints.require(a.endpointServices(p))
 		a.Endpoints.routeS3(a.Vpc.SelectSubnets(a.Subnets))
 		a.Service.Connections().AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
 	case p.ExistingEndpoints.SecurityGroups != nil && len(*p.ExistingEndpoints.SecurityGroups) > 0:

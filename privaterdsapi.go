@@ -104,8 +104,8 @@ type PrivateRdsApiProps struct {
 	// in the same VPC shares them (see PrivateEndpoints).
 	ExistingEndpoints *ExistingEndpoints
 	// AdditionalEndpoints are more interface endpoints the application itself calls, for
-	// example awsec2.InterfaceVpcEndpointAwsService_SSM() for Parameter Store secrets or
-	// SQS. They are shared per VPC like the others.
+	// example awsec2.InterfaceVpcEndpointAwsService_SQS(). They are shared per VPC like the
+	// others.
 	//
 	// Default: none.
 	AdditionalEndpoints *[]awsec2.InterfaceVpcEndpointAwsService
@@ -137,10 +137,9 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: none.
 	Environment *map[string]*string
-	// Secrets are more secrets injected into the container as environment variables. A
-	// Secrets Manager secret is served by the secretsmanager endpoint, which the construct
-	// creates whenever any secret is injected; an SSM parameter also needs
-	// awsec2.InterfaceVpcEndpointAwsService_SSM() in AdditionalEndpoints.
+	// Secrets are more secrets injected into the container as environment variables, from
+	// Secrets Manager or SSM Parameter Store. The construct adds the secretsmanager or ssm
+	// endpoint for them, as they need.
 	//
 	// Default: none.
 	Secrets *map[string]awsecs.Secret

@@ -87,7 +87,7 @@ func TestEndpointsFollowWhatTheTaskUses(t *testing.T) {
 	cases := map[string][]string{
 		"Default":           {"ecr.api", "ecr.dkr", "logs", "s3"},
 		"RdsInstance":       {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"},
-		"EveryProp":         {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager", "ssm"},
+		"EveryProp":         {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager", "sqs", "ssm"},
 		"TwoApisOneVpc":     {"ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"},
 		"ExistingEndpoints": nil,
 	}
@@ -546,7 +546,7 @@ func TestEveryPropReachesTheTemplate(t *testing.T) {
 		t.Error("EveryProp: no HTTPS egress to the S3 prefix list")
 	}
 	env, secrets := container(t, s)
-	if env["LOG_LEVEL"] != "info" || env["DB_PORT"] != "3306" || secrets["API_KEY"] == nil {
+	if env["LOG_LEVEL"] != "info" || env["DB_PORT"] != "3306" || secrets["API_KEY"] == nil || secrets["SIGNING_SALT"] == nil {
 		t.Errorf("EveryProp container: env %v secrets %v", env, secrets)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
@@ -184,19 +185,24 @@ func EveryProp(app awscdk.App) *Built {
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
 	apiKey := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("ApiKey"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"))
+	salt := awsssm.StringParameter_FromSecureStringParameterAttributes(s, jsii.String("SigningSalt"),
+		&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/signing-salt")})
 	logs := awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs"))
 	return one(s, &privaterdsapi.PrivateRdsApiProps{
-		Image:                        Image(s),
-		ContainerPort:                jsii.Number(3000),
-		ListenerPort:                 jsii.Number(8443),
-		MaxAzs:                       jsii.Number(3),
-		AdditionalEndpoints:          &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_SSM()},
-		S3PrefixListId:               jsii.String("pl-6da54004"),
-		Cpu:                          jsii.Number(512),
-		MemoryLimitMiB:               jsii.Number(2048),
-		RuntimePlatform:              &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
-		Environment:                  &map[string]*string{"LOG_LEVEL": jsii.String("info")},
-		Secrets:                      &map[string]awsecs.Secret{"API_KEY": awsecs.Secret_FromSecretsManager(apiKey, nil)},
+		Image:               Image(s),
+		ContainerPort:       jsii.Number(3000),
+		ListenerPort:        jsii.Number(8443),
+		MaxAzs:              jsii.Number(3),
+		AdditionalEndpoints: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_SQS()},
+		S3PrefixListId:      jsii.String("pl-6da54004"),
+		Cpu:                 jsii.Number(512),
+		MemoryLimitMiB:      jsii.Number(2048),
+		RuntimePlatform:     &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
+		Environment:         &map[string]*string{"LOG_LEVEL": jsii.String("info")},
+		Secrets: &map[string]awsecs.Secret{
+			"API_KEY":      awsecs.Secret_FromSecretsManager(apiKey, nil),
+			"SIGNING_SALT": awsecs.Secret_FromSsmParameter(salt),
+		},
 		LogRetention:                 awslogs.RetentionDays_THREE_MONTHS,
 		Database:                     db,
 		DatabasePort:                 jsii.Number(3306),
