@@ -28,6 +28,7 @@ type Scenario struct {
 
 // Built is a synthesized-to-be scenario.
 type Built struct {
+	// Stack is the scenario's stack.
 	Stack awscdk.Stack
 	// Apis are the PrivateRdsApi constructs of the stack.
 	Apis []*privaterdsapi.PrivateRdsApi
