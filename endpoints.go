@@ -15,7 +15,9 @@ import (
 
 // EndpointsId starts the construct id of the endpoints shared by every PrivateRdsApi in
 // one VPC. They live in the VPC's stack, with the id EndpointsId + "-" + the VPC's path
-// in that stack ("/" written as "-"), for example "PrivateRdsApiEndpoints-Api-Vpc".
+// in that stack ("/" written as "-"): "PrivateRdsApiEndpoints-Network-Vpc" for an
+// IsolatedVpc with id "Network" at the stack's root, "PrivateRdsApiEndpoints-Api-Network-Vpc"
+// for the VPC that a PrivateRdsApi with id "Api" creates.
 const EndpointsId = "PrivateRdsApiEndpoints"
 
 // PrivateEndpoints are the VPC endpoints that Fargate tasks in subnets without an
@@ -192,7 +194,13 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 
 // isSsmParameter says whether an ECS secret comes from SSM Parameter Store: its ARN,
 // resolved, names the ssm service ("arn:aws:ssm:..." or a Fn::Join with ":ssm:").
-func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
+// Anything unreadable counts as Secrets Manager.
+func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) (ssm bool) {
+	defer func() {
+		if recover() != nil {
+			ssm = false
+		}
+	}()
 	resolved, err := json.Marshal(awscdk.Stack_Of(a.Construct).Resolve(secret.Arn()))
 	return err == nil && strings.Contains(string(resolved), ":ssm:")
 }

@@ -252,6 +252,9 @@ func checkSubnets(p *PrivateRdsApiProps) (out []PropError) {
 		}
 		return []PropError{{prop, msg}}
 	}
+	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && !hasCidr(p.Vpc) {
+		return []PropError{{"ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
+	}
 	if p.ExistingEndpoints == nil {
 		for _, s := range *selected.Subnets {
 			if !hasRouteTableId(s) {
@@ -271,6 +274,17 @@ func hasRouteTableId(s awsec2.ISubnet) (ok bool) {
 		}
 	}()
 	return s.RouteTable() != nil && s.RouteTable().RouteTableId() != nil
+}
+
+// hasCidr says whether the VPC's CIDR block is known: jsii panics on an imported VPC
+// without one.
+func hasCidr(vpc awsec2.IVpc) (ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	return vpc.VpcCidrBlock() != nil
 }
 
 func subnetSelection(p *PrivateRdsApiProps) *awsec2.SubnetSelection {

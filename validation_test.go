@@ -74,6 +74,10 @@ func TestBadProps(t *testing.T) {
 		{"max azs 0", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.MaxAzs = jsii.Number(0) }), []string{"MaxAzs: must be a whole number from 1"}},
 		{"vpc without isolated subnets", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Vpc = publicOnly }), []string{"Vpc: selects no usable subnet", "PRIVATE_ISOLATED"}},
 		{"vpc without route table ids", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Vpc = noRouteTables }), []string{"Vpc: the selected subnets' route table IDs are unknown"}},
+		{"existing endpoints, no groups, no cidr", with(func(p *privaterdsapi.PrivateRdsApiProps) {
+			p.Vpc = noRouteTables
+			p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{}
+		}), []string{"ExistingEndpoints: without SecurityGroups", "VpcCidrBlock"}},
 		{"database without port", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Database = noPort }), []string{"Database and DatabasePort"}},
 		{"cognito without authorizer", with(func(p *privaterdsapi.PrivateRdsApiProps) {
 			p.AuthorizationType = awsapigateway.AuthorizationType_COGNITO
