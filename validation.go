@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -212,6 +213,40 @@ func checkValues(p *PrivateRdsApiProps, d durations) []PropError {
 	}
 	if v := p.WebAclArn; v != nil && *v == "" {
 		add("WebAclArn", "must not be empty; leave it nil for no web ACL")
+	}
+	reserved := map[string]bool{}
+	if p.DatabaseSecret != nil {
+		for _, k := range []string{"DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT"} {
+			reserved[k] = true
+		}
+	}
+	if p.DatabaseName != nil {
+		reserved["DB_NAME"] = true
+	}
+	var envKeys, secretKeys []string
+	if p.Environment != nil {
+		for k := range *p.Environment {
+			envKeys = append(envKeys, k)
+		}
+	}
+	if p.Secrets != nil {
+		for k := range *p.Secrets {
+			secretKeys = append(secretKeys, k)
+		}
+	}
+	sort.Strings(envKeys)
+	sort.Strings(secretKeys)
+	for _, k := range envKeys {
+		if reserved[k] {
+			add("Environment", "%s is set by the construct from the database props; remove it or the database prop", k)
+		}
+	}
+	for _, k := range secretKeys {
+		if reserved[k] {
+			add("Secrets", "%s is set by the construct from the database props; remove it or the database prop", k)
+		} else if p.Environment != nil && (*p.Environment)[k] != nil {
+			add("Environment and Secrets", "%s is in both; a variable comes from one of them", k)
+		}
 	}
 	if p.DatabaseSecret == nil && (p.DatabaseHost != nil) {
 		add("DatabaseHost", "applies only with DatabaseSecret")

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
@@ -85,6 +86,15 @@ func TestBadProps(t *testing.T) {
 		{"health check path", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.HealthCheckPath = jsii.String("healthz") }), []string{"HealthCheckPath"}},
 		{"throttling", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ThrottlingBurstLimit = jsii.Number(-5) }), []string{"ThrottlingBurstLimit"}},
 		{"access log prefix alone", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.LoadBalancerAccessLogsPrefix = jsii.String("x") }), []string{"LoadBalancerAccessLogsPrefix"}},
+		{"environment overrides a database variable", with(func(p *privaterdsapi.PrivateRdsApiProps) {
+			p.DatabaseName = jsii.String("app")
+			p.Environment = &map[string]*string{"DB_NAME": jsii.String("other")}
+		}), []string{"Environment: DB_NAME is set by the construct"}},
+		{"variable in environment and secrets", with(func(p *privaterdsapi.PrivateRdsApiProps) {
+			p.Environment = &map[string]*string{"TOKEN": jsii.String("x")}
+			p.Secrets = &map[string]awsecs.Secret{"TOKEN": awsecs.Secret_FromSecretsManager(
+				awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("Token"), jsii.String("token")), nil)}
+		}), []string{"Environment and Secrets: TOKEN is in both"}},
 		{"host without secret", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.DatabaseHost = jsii.String("db") }), []string{"DatabaseHost"}},
 		{"everything at once", &privaterdsapi.PrivateRdsApiProps{
 			ContainerPort: jsii.Number(0), MinCapacity: jsii.Number(5), MaxCapacity: jsii.Number(4),
