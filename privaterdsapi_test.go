@@ -125,8 +125,8 @@ func TestTwoApisInOneVpcShareEndpoints(t *testing.T) {
 	ingress, _ := s.rules()
 	got := rulesOf(ingress, endpointSG)
 	want := []string{
-		"tcp:443-443 from/to BillingServiceSecurityGroup" + suffix(s, "BillingServiceSecurityGroup"),
-		"tcp:443-443 from/to OrdersServiceSecurityGroup" + suffix(s, "OrdersServiceSecurityGroup"),
+		"tcp:443-443 from/to " + s.only(t, "AWS::EC2::SecurityGroup", "BillingServiceSecurityGroup").id + ".GroupId",
+		"tcp:443-443 from/to " + s.only(t, "AWS::EC2::SecurityGroup", "OrdersServiceSecurityGroup").id + ".GroupId",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("endpoint ingress:\n got %v\nwant %v", got, want)
@@ -145,17 +145,6 @@ func TestTwoApisInOneVpcShareEndpoints(t *testing.T) {
 	s.count(t, "AWS::ApiGateway::Account", 1)
 	s.count(t, "AWS::ApiGateway::VpcLink", 1)
 	s.count(t, "AWS::ApiGatewayV2::VpcLink", 1)
-}
-
-// suffix returns the hash suffix of the only resource whose logical id starts with
-// prefix and ends in a GroupId reference.
-func suffix(s *synthesized, prefix string) string {
-	for _, r := range s.resources("AWS::EC2::SecurityGroup") {
-		if strings.HasPrefix(r.id, prefix) {
-			return strings.TrimPrefix(r.id, prefix) + ".GroupId"
-		}
-	}
-	return "?"
 }
 
 func TestNoPhysicalNames(t *testing.T) {
@@ -247,7 +236,8 @@ func TestDatabaseOpenOnlyToTasks(t *testing.T) {
 	tasks := s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id + ".GroupId"
 	dbSG := s.only(t, "AWS::EC2::SecurityGroup", "DatabaseSecurityGroup").id + ".GroupId"
 	ingress, egress := s.rules()
-	if got := rulesOf(ingress, dbSG); strings.Join(got, "|") != "tcp:Database"+dbSuffix(s)+".Endpoint.Port-Database"+dbSuffix(s)+".Endpoint.Port from/to "+tasks {
+	port := s.only(t, "AWS::RDS::DBInstance", "Database").id + ".Endpoint.Port"
+	if got := rulesOf(ingress, dbSG); strings.Join(got, "|") != "tcp:"+port+"-"+port+" from/to "+tasks {
 		t.Errorf("database ingress: %v", got)
 	}
 	found := false
@@ -278,13 +268,6 @@ func TestDatabaseOpenOnlyToTasks(t *testing.T) {
 	if !found {
 		t.Error("EveryProp: no egress to the database on DatabasePort 3306")
 	}
-}
-
-func dbSuffix(s *synthesized) string {
-	for _, r := range s.resources("AWS::RDS::DBInstance") {
-		return strings.TrimPrefix(r.id, "Database")
-	}
-	return "?"
 }
 
 func contains(list []string, v string) bool {
@@ -415,7 +398,7 @@ func TestDatabaseSecretIsInjectedNotPlain(t *testing.T) {
 	// A CDK-made instance: credentials from the secret, host and port from the instance.
 	s := scenario(t, "RdsInstance")
 	env, secrets := container(t, s)
-	db := "Database" + dbSuffix(s)
+	db := s.only(t, "AWS::RDS::DBInstance", "Database").id
 	if ref(env["DB_HOST"]) != db+".Endpoint.Address" || ref(env["DB_PORT"]) != db+".Endpoint.Port" || env["DB_NAME"] != "orders" {
 		t.Errorf("RdsInstance environment: %v", env)
 	}
