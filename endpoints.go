@@ -195,14 +195,13 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 // isSsmParameter says whether an ECS secret comes from SSM Parameter Store: its ARN,
 // resolved, names the ssm service ("arn:aws:ssm:..." or a Fn::Join with ":ssm:").
 // Anything unreadable counts as Secrets Manager.
-func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) (ssm bool) {
-	defer func() {
-		if recover() != nil {
-			ssm = false
-		}
-	}()
-	resolved, err := json.Marshal(awscdk.Stack_Of(a.Construct).Resolve(secret.Arn()))
-	return err == nil && strings.Contains(string(resolved), ":ssm:")
+func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
+	var resolved any
+	if jsiiPanic(func() { resolved = awscdk.Stack_Of(a.Construct).Resolve(secret.Arn()) }) != nil {
+		return false
+	}
+	b, err := json.Marshal(resolved)
+	return err == nil && strings.Contains(string(b), ":ssm:")
 }
 
 // connectEndpoints gives the tasks their way to AWS services: the shared endpoints (or

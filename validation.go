@@ -88,15 +88,7 @@ func seconds(d awscdk.Duration, prop string, problems []PropError) (*float64, []
 		return nil, problems
 	}
 	var s *float64
-	func() {
-		defer func() {
-			if recover() != nil {
-				s = nil
-			}
-		}()
-		s = d.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)})
-	}()
-	if s == nil {
+	if jsiiPanic(func() { s = d.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}) }) != nil || s == nil {
 		return nil, append(problems, PropError{prop, "must be a concrete duration (not a token) convertible to seconds"})
 	}
 	return s, problems
@@ -275,11 +267,7 @@ func checkSubnets(p *PrivateRdsApiProps) (out []PropError) {
 		prop = "VpcSubnets"
 	}
 	var selected *awsec2.SelectedSubnets
-	var failure any
-	func() {
-		defer func() { failure = recover() }()
-		selected = p.Vpc.SelectSubnets(subnetSelection(p))
-	}()
+	failure := jsiiPanic(func() { selected = p.Vpc.SelectSubnets(subnetSelection(p)) })
 	if failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
 		msg := "selects no subnet: the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)"
 		if failure != nil {
@@ -300,26 +288,25 @@ func checkSubnets(p *PrivateRdsApiProps) (out []PropError) {
 	return nil
 }
 
-// hasRouteTableId says whether the subnet's route table ID is known: jsii panics on an
-// imported subnet without one.
-func hasRouteTableId(s awsec2.ISubnet) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	return s.RouteTable() != nil && s.RouteTable().RouteTableId() != nil
+// jsiiPanic runs f, a jsii call, and returns what it panicked with, or nil. jsii reports
+// a JavaScript error (an attribute an imported construct was not given, a token where a
+// value is needed) as a panic.
+func jsiiPanic(f func()) (failure any) {
+	defer func() { failure = recover() }()
+	f()
+	return nil
 }
 
-// hasCidr says whether the VPC's CIDR block is known: jsii panics on an imported VPC
-// without one.
-func hasCidr(vpc awsec2.IVpc) (ok bool) {
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	return vpc.VpcCidrBlock() != nil
+// hasRouteTableId says whether the subnet's route table ID is known.
+func hasRouteTableId(s awsec2.ISubnet) bool {
+	var ok bool
+	return jsiiPanic(func() { ok = s.RouteTable() != nil && s.RouteTable().RouteTableId() != nil }) == nil && ok
+}
+
+// hasCidr says whether the VPC's CIDR block is known.
+func hasCidr(vpc awsec2.IVpc) bool {
+	var ok bool
+	return jsiiPanic(func() { ok = vpc.VpcCidrBlock() != nil }) == nil && ok
 }
 
 func subnetSelection(p *PrivateRdsApiProps) *awsec2.SubnetSelection {
