@@ -26,10 +26,12 @@ const EndpointsId = "PrivateRdsApiEndpoints"
 // endpoint on the tasks' route tables.
 //
 // Private DNS for a service can exist once per VPC, so there is one PrivateEndpoints per
-// VPC construct, in the VPC's stack (see EndpointsId), created by the first PrivateRdsApi
-// in the VPC and extended by the others. Pass the same IVpc object to every
-// PrivateRdsApi of a VPC: two imports of one VPC are two constructs and would get two
-// sets of endpoints, which fail to deploy.
+// VPC, in the stack of the IVpc the first PrivateRdsApi was given (see EndpointsId),
+// extended by the others. A VPC is known by its identity as deployed: its VPC ID where
+// that is a literal (two imports of one VPC, with Vpc_FromVpcAttributes or
+// Vpc_FromLookup, share one set), else the construct that creates it. The same VPC ID
+// with endpoints in two stacks of one app is an error at synthesis
+// (ProblemEndpointsInTwoStacks): give the APIs of the other stacks ExistingEndpoints.
 type PrivateEndpoints struct {
 	constructs.Construct
 
@@ -41,46 +43,95 @@ type PrivateEndpoints struct {
 	S3 awsec2.GatewayVpcEndpoint
 
 	vpc           awsec2.IVpc
+	stackPath     string
 	subnets       *awsec2.SubnetSelection
 	routeTableIds []*string
 }
 
+// lookupDummyVpcId is the VPC ID of the placeholder VPC that Vpc_FromLookup returns
+// while its context is missing (aws-cdk-lib's DUMMY_VPC_PROPS): the CLI then looks the
+// VPC up and synthesizes again, so such a VPC has no identity yet.
+const lookupDummyVpcId = "vpc-12345"
+
 var (
-	endpointsMu       sync.Mutex
-	endpointsRegistry = map[constructs.IConstruct]*PrivateEndpoints{}
+	endpointsMu sync.Mutex
+	// endpointsByApp holds, per app (the construct tree's root), the endpoints by VPC
+	// identity (see vpcIdentity).
+	endpointsByApp = map[constructs.IConstruct]map[string]*PrivateEndpoints{}
 )
 
-// EndpointsOf returns the endpoints that PrivateRdsApi created in vpc, or nil.
-func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
-	child := awscdk.Stack_Of(vpc).Node().TryFindChild(jsii.String(endpointsIdOf(vpc)))
-	if child == nil {
-		return nil
+// vpcIdentity names vpc as deployed. A literal VPC ID names it across the app ("vpc:"
+// and the ID, also returned as literal); anything else names it within its stack (the
+// resolved reference), or by its construct path when even that cannot be had (a lookup
+// still pending).
+func vpcIdentity(vpc awsec2.IVpc, stack awscdk.Stack) (key, literal string) {
+	var resolved any
+	if jsiiPanic(func() { resolved = stack.Resolve(vpc.VpcId()) }) == nil {
+		if id, ok := resolved.(string); ok && id != lookupDummyVpcId {
+			return "vpc:" + id, id
+		}
+		if _, ok := resolved.(string); !ok {
+			b, _ := json.Marshal(resolved)
+			return "ref:" + *stack.Node().Path() + ":" + string(b), ""
+		}
 	}
-	endpointsMu.Lock()
-	e := endpointsRegistry[child]
-	endpointsMu.Unlock()
-	if e == nil || e.vpc != vpc {
-		panic(fmt.Sprintf("privaterdsapi: construct %q exists but does not hold the endpoints of VPC %q",
-			*child.Node().Path(), *vpc.Node().Path()))
-	}
-	return e
+	return "path:" + *vpc.Node().Path(), ""
 }
 
-func endpointsIdOf(vpc awsec2.IVpc) string {
-	stackPath := *awscdk.Stack_Of(vpc).Node().Path()
-	rel := strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), stackPath), "/")
+// EndpointsOf returns the endpoints that PrivateRdsApi created for vpc (or for another
+// import of the same VPC in the app, preferring the set in vpc's stack), or nil.
+func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
+	stack := awscdk.Stack_Of(vpc)
+	key, _ := vpcIdentity(vpc, stack)
+	endpointsMu.Lock()
+	defer endpointsMu.Unlock()
+	byKey := endpointsByApp[vpc.Node().Root()]
+	if e := byKey[key+"@"+*stack.Node().Path()]; e != nil {
+		return e
+	}
+	return byKey[key]
+}
+
+func endpointsIdOf(vpc awsec2.IVpc, stack awscdk.Stack) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), *stack.Node().Path()), "/")
 	return EndpointsId + "-" + strings.ReplaceAll(rel, "/", "-")
 }
 
-// sharedEndpoints returns the endpoints of vpc, created on first use in subnets.
-func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) *PrivateEndpoints {
-	if e := EndpointsOf(vpc); e != nil {
-		return e
+// sharedEndpoints returns the endpoints of vpc, created on first use in subnets. When the
+// VPC's literal ID already has endpoints in another stack of the app, it also returns
+// the problem, and a set of this stack's own, so that construction completes and
+// synthesis reports the problem.
+func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) (*PrivateEndpoints, *PropError) {
+	stack := awscdk.Stack_Of(vpc)
+	stackPath := *stack.Node().Path()
+	key, literal := vpcIdentity(vpc, stack)
+	root := vpc.Node().Root()
+	endpointsMu.Lock()
+	defer endpointsMu.Unlock()
+	byKey := endpointsByApp[root]
+	if byKey == nil {
+		byKey = map[string]*PrivateEndpoints{}
+		endpointsByApp[root] = byKey
+	}
+	var problem *PropError
+	if e := byKey[key]; e != nil {
+		if e.stackPath == stackPath {
+			return e, nil
+		}
+		problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
+			"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
+				"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
+			literal, e.stackPath, stackPath, stackPath, e.stackPath)}
+		key += "@" + stackPath
+		if e := byKey[key]; e != nil {
+			return e, problem
+		}
 	}
 	e := &PrivateEndpoints{
-		Construct:  constructs.NewConstruct(awscdk.Stack_Of(vpc), jsii.String(endpointsIdOf(vpc))),
+		Construct:  constructs.NewConstruct(stack, jsii.String(endpointsIdOf(vpc, stack))),
 		Interfaces: map[string]awsec2.InterfaceVpcEndpoint{},
 		vpc:        vpc,
+		stackPath:  stackPath,
 		subnets:    subnets,
 	}
 	e.SecurityGroup = closedSecurityGroup(e.Construct, "SecurityGroup", vpc, "VPC interface endpoints: HTTPS from the privaterdsapi tasks only")
@@ -92,10 +143,8 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) *PrivateE
 	// Every PrivateRdsApi in the VPC adds its route tables; the list is read at synthesis.
 	e.S3.Node().DefaultChild().(awsec2.CfnVPCEndpoint).AddPropertyOverride(
 		jsii.String("RouteTableIds"), awscdk.Lazy_List(&routeTables{e}, nil))
-	endpointsMu.Lock()
-	endpointsRegistry[e.Construct] = e
-	endpointsMu.Unlock()
-	return e
+	byKey[key] = e
+	return e, problem
 }
 
 type routeTables struct{ e *PrivateEndpoints }
@@ -170,14 +219,12 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 		awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER(),
 		awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS(),
 	}
-	secretsManager, ssm := p.DatabaseSecret != nil, false
-	if p.Secrets != nil {
-		for _, secret := range *p.Secrets {
-			if a.isSsmParameter(secret) {
-				ssm = true
-			} else {
-				secretsManager = true
-			}
+	secretsManager, ssm := p.databaseSecret != nil, false
+	for _, secret := range p.secrets {
+		if a.isSsmParameter(secret) {
+			ssm = true
+		} else {
+			secretsManager = true
 		}
 	}
 	if secretsManager {
@@ -186,9 +233,7 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 	if ssm {
 		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SSM())
 	}
-	if p.AdditionalEndpoints != nil {
-		services = append(services, *p.AdditionalEndpoints...)
-	}
+	services = append(services, p.additionalEndpoints...)
 	return services
 }
 
@@ -209,13 +254,17 @@ func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
 func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	https := awsec2.Port_Tcp(jsii.Number(443))
 	switch {
-	case p.ExistingEndpoints == nil:
-		a.Endpoints = sharedEndpoints(a.Vpc, a.Subnets)
+	case p.existingEndpoints == nil:
+		var problem *PropError
+		a.Endpoints, problem = sharedEndpoints(a.Vpc, a.Subnets)
+		if problem != nil {
+			a.problems = append(a.problems, *problem)
+		}
 		a.Endpoints.require(a.endpointServices(p))
 		a.Endpoints.routeS3(a.Vpc.SelectSubnets(a.Subnets))
 		a.Service.Connections().AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
-	case p.ExistingEndpoints.SecurityGroups != nil && len(*p.ExistingEndpoints.SecurityGroups) > 0:
-		for _, sg := range *p.ExistingEndpoints.SecurityGroups {
+	case p.existingEndpoints.SecurityGroups != nil && len(*p.existingEndpoints.SecurityGroups) > 0:
+		for _, sg := range *p.existingEndpoints.SecurityGroups {
 			a.Service.Connections().AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
 		}
 	default:
@@ -228,8 +277,8 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	if a.Endpoints != nil {
 		a.Service.Node().AddDependency(a.Endpoints.Construct)
 	}
-	if p.S3PrefixListId != nil {
-		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.S3PrefixListId), https,
+	if p.s3PrefixListId != nil {
+		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.s3PrefixListId), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint"), nil)
 	} else {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), https,

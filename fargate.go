@@ -1,7 +1,10 @@
 package privaterdsapi
 
 import (
+	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
@@ -23,17 +26,10 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		Vpc:                 a.Vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
 	})
-	platform := p.RuntimePlatform
-	if platform == nil {
-		platform = &awsecs.RuntimePlatform{
-			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
-			CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
-		}
-	}
 	a.TaskDefinition = awsecs.NewFargateTaskDefinition(a.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:             jsii.Number(p.cpu),
 		MemoryLimitMiB:  jsii.Number(p.memory),
-		RuntimePlatform: platform,
+		RuntimePlatform: p.platform,
 	})
 	a.LogGroup = awslogs.NewLogGroup(a.Construct, jsii.String("LogGroup"), &awslogs.LogGroupProps{
 		Retention: p.logRetention,
@@ -41,7 +37,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	environment, secrets := containerVariables(p)
 	a.Container = a.TaskDefinition.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(containerName),
-		Image:         p.Image,
+		Image:         p.image,
 		Essential:     jsii.Bool(true),
 		PortMappings: &[]*awsecs.PortMapping{{
 			ContainerPort: jsii.Number(p.containerPort),
@@ -80,14 +76,14 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	a.Service.Connections().AllowFrom(a.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
 		jsii.String("Traffic and health checks from the load balancer"))
 
-	if p.Database != nil {
-		port := p.Database.Connections().DefaultPort()
-		if p.DatabasePort != nil {
-			port = awsec2.Port_Tcp(p.DatabasePort)
+	if p.database != nil {
+		port := p.database.Connections().DefaultPort()
+		if p.databasePort != nil {
+			port = awsec2.Port_Tcp(p.databasePort)
 		}
 		// Written from the tasks' side so that the database's ingress rule lives in this
 		// stack even when the database is in another one.
-		a.Service.Connections().AllowTo(p.Database, port, jsii.String("The database, from the privaterdsapi tasks only"))
+		a.Service.Connections().AllowTo(p.database, port, jsii.String("The database, from the privaterdsapi tasks only"))
 	}
 
 	a.Scaling = a.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
@@ -106,34 +102,30 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 func containerVariables(p *settings) (map[string]*string, map[string]awsecs.Secret) {
 	environment := map[string]*string{}
 	secrets := map[string]awsecs.Secret{}
-	if p.Environment != nil {
-		for k, v := range *p.Environment {
-			environment[k] = v
-		}
+	for k, v := range p.environment {
+		environment[k] = v
 	}
-	if p.Secrets != nil {
-		for k, v := range *p.Secrets {
-			secrets[k] = v
-		}
+	for k, v := range p.secrets {
+		secrets[k] = v
 	}
-	if p.DatabaseName != nil {
-		environment["DB_NAME"] = p.DatabaseName
+	if p.databaseName != nil {
+		environment["DB_NAME"] = p.databaseName
 	}
-	if p.DatabaseSecret == nil {
+	if p.databaseSecret == nil {
 		return environment, secrets
 	}
 	field := func(key string) awsecs.Secret {
-		return awsecs.Secret_FromSecretsManager(p.DatabaseSecret, jsii.String(key))
+		return awsecs.Secret_FromSecretsManager(p.databaseSecret, jsii.String(key))
 	}
 	secrets["DB_USER"] = field("username")
 	secrets["DB_PASSWORD"] = field("password")
 
-	host, port := databaseEndpoint(p.Database)
-	if p.DatabaseHost != nil {
-		host = p.DatabaseHost
+	host, port := databaseEndpoint(p.database)
+	if p.databaseHost != nil {
+		host = p.databaseHost
 	}
-	if p.DatabasePort != nil {
-		port = jsii.String(strconv.FormatFloat(*p.DatabasePort, 'f', -1, 64))
+	if p.databasePort != nil {
+		port = portString(*p.databasePort)
 	}
 	if host != nil {
 		environment["DB_HOST"] = host
@@ -160,4 +152,167 @@ func databaseEndpoint(db any) (host, port *string) {
 		return d.Endpoint(), nil
 	}
 	return nil, nil
+}
+
+// ecrHost is the host of an image in an ECR private registry, with the values that
+// flatten gives CloudFormation's pseudo parameters: <account>.dkr.ecr.<region>.<suffix>.
+var ecrHost = regexp.MustCompile(`^[^./]+\.dkr\.ecr\.([^./]+)\.(amazonaws\.com|amazonaws\.com\.cn|` + regexp.QuoteMeta(pseudoURLSuffix) + `)$`)
+
+// checkImage checks, at synthesis, that the container's image comes from ECR in the
+// stack's region: the tasks have no internet path, and the VPC's ecr.dkr endpoint
+// answers for its own region's registries only (any account's, as a pull-through cache's
+// too). An image name that cannot be read (a token from elsewhere) is accepted.
+func (a *PrivateRdsApi) checkImage() *PropError {
+	stack := awscdk.Stack_Of(a.Construct)
+	var image, region any
+	if jsiiPanic(func() {
+		image = stack.Resolve(a.Container.ImageName())
+		region = stack.Resolve(stack.Region())
+	}) != nil {
+		return nil
+	}
+	uri, stackRegion := flatten(image), flatten(region)
+	ways := "use awsecs.ContainerImage_FromAsset (built by cdk deploy and pushed to the CDK bootstrap repository), ContainerImage_FromEcrRepository, or an ECR pull-through cache rule for a public registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/...)"
+	host, _, hasPath := strings.Cut(uri, "/")
+	m := ecrHost.FindStringSubmatch(host)
+	if m == nil {
+		if !hasPath || !strings.Contains(host, unknownValue) {
+			return &PropError{ProblemImageNotEcr, "Image", fmt.Sprintf(
+				"%q is not in an ECR private registry, and the tasks have no internet path to pull it: %s", uri, ways)}
+		}
+		return nil // the registry is a value CloudFormation resolves: it cannot be checked
+	}
+	imageRegion := m[1]
+	switch {
+	case imageRegion == stackRegion, imageRegion == unknownValue, imageRegion == pseudoRegion:
+		return nil
+	case stackRegion == pseudoRegion:
+		if !a.warnedRegion {
+			a.warnedRegion = true
+			awscdk.Annotations_Of(a.Construct).AddWarningV2(jsii.String("privaterdsapi:imageRegion"), jsii.String(fmt.Sprintf(
+				"Image %q is in ECR of region %s and the stack is environment-agnostic: the tasks can pull it only when the stack is deployed to %s (the VPC's ecr.dkr endpoint serves its own region). Bind the stack to an environment, or use the stack's region in the image URI.",
+				uri, imageRegion, imageRegion)))
+		}
+		return nil
+	}
+	return &PropError{ProblemImageRegion, "Image", fmt.Sprintf(
+		"%q is in ECR of region %s, but the stack deploys to %s: the VPC's ecr.dkr endpoint serves its own region only, and the tasks have no internet path; replicate the image to %s (ECR replication) or %s",
+		uri, imageRegion, stackRegion, stackRegion, ways)}
+}
+
+// The values flatten gives to what CloudFormation resolves at deploy time.
+const (
+	pseudoRegion    = "{AWS::Region}"
+	pseudoAccount   = "{AWS::AccountId}"
+	pseudoURLSuffix = "{AWS::URLSuffix}"
+	pseudoPartition = "{AWS::Partition}"
+	unknownValue    = "{?}"
+)
+
+// flatten evaluates a resolved CloudFormation value to a string, as far as it can be
+// known at synthesis: Fn::Join, Fn::Select of Fn::Split, Fn::Sub and the pseudo
+// parameters (written as pseudoRegion and the like, which contain no "." "/" or ":");
+// anything else becomes unknownValue.
+func flatten(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if len(x) != 1 {
+			return unknownValue
+		}
+		for fn, arg := range x {
+			switch fn {
+			case "Ref":
+				name, _ := arg.(string)
+				return pseudoParameter(name)
+			case "Fn::Join":
+				args, ok := arg.([]any)
+				if len(args) != 2 || !ok {
+					return unknownValue
+				}
+				sep, _ := args[0].(string)
+				parts, ok := flattenList(args[1])
+				if !ok {
+					return unknownValue
+				}
+				return strings.Join(parts, sep)
+			case "Fn::Select":
+				args, ok := arg.([]any)
+				if len(args) != 2 || !ok {
+					return unknownValue
+				}
+				list, ok := flattenList(args[1])
+				i, err := strconv.Atoi(flatten(args[0]))
+				if !ok || err != nil || i < 0 || i >= len(list) {
+					return unknownValue
+				}
+				return list[i]
+			case "Fn::Sub":
+				return flattenSub(arg)
+			}
+		}
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return unknownValue
+}
+
+func flattenList(v any) ([]string, bool) {
+	switch x := v.(type) {
+	case []any:
+		out := make([]string, len(x))
+		for i, e := range x {
+			out[i] = flatten(e)
+		}
+		return out, true
+	case map[string]any:
+		if args, ok := x["Fn::Split"].([]any); ok && len(x) == 1 && len(args) == 2 {
+			if sep, ok := args[0].(string); ok && sep != "" {
+				return strings.Split(flatten(args[1]), sep), true
+			}
+		}
+	}
+	return nil, false
+}
+
+var subVariable = regexp.MustCompile(`\$\{(!?)([^}]*)\}`)
+
+func flattenSub(arg any) string {
+	var template string
+	vars := map[string]any{}
+	switch x := arg.(type) {
+	case string:
+		template = x
+	case []any:
+		if len(x) != 2 {
+			return unknownValue
+		}
+		template, _ = x[0].(string)
+		vars, _ = x[1].(map[string]any)
+	}
+	return subVariable.ReplaceAllStringFunc(template, func(m string) string {
+		g := subVariable.FindStringSubmatch(m)
+		if g[1] == "!" {
+			return "${" + g[2] + "}"
+		}
+		if v, ok := vars[g[2]]; ok {
+			return flatten(v)
+		}
+		return pseudoParameter(g[2])
+	})
+}
+
+func pseudoParameter(name string) string {
+	switch name {
+	case "AWS::Region":
+		return pseudoRegion
+	case "AWS::AccountId":
+		return pseudoAccount
+	case "AWS::URLSuffix":
+		return pseudoURLSuffix
+	case "AWS::Partition":
+		return pseudoPartition
+	}
+	return unknownValue
 }

@@ -1,7 +1,6 @@
 package privaterdsapi
 
 import (
-	"strconv"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -59,7 +58,7 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 
 	// CDK's own VPC link URI is http://<dns> with no port: name the listener port and map
 	// the proxy path explicitly, so that every path and the query reach the container.
-	base := "http://" + *a.LoadBalancer.LoadBalancerDnsName() + ":" + strconv.FormatFloat(p.listenerPort, 'f', -1, 64)
+	base := "http://" + *a.LoadBalancer.LoadBalancerDnsName() + ":" + *portString(p.listenerPort)
 	a.RequestValidator = a.RestApi.AddRequestValidator(jsii.String("RequestValidator"), &awsapigateway.RequestValidatorOptions{
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
@@ -76,10 +75,10 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 		a.useVpcLinkV2()
 	}
 
-	if p.WebAclArn != nil {
+	if p.webAclArn != nil {
 		awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
 			ResourceArn: a.RestApi.DeploymentStage().StageArn(),
-			WebAclArn:   p.WebAclArn,
+			WebAclArn:   p.webAclArn,
 		})
 	}
 	a.Url = a.RestApi.Url()
@@ -144,13 +143,10 @@ func (a *PrivateRdsApi) methodOptions(p *settings, params *map[string]*bool) *aw
 		RequestValidator:  a.RequestValidator,
 		RequestParameters: params,
 	}
-	switch {
-	case p.Authorizer != nil:
-		o.Authorizer = p.Authorizer
-	case p.AuthorizationType != "":
-		o.AuthorizationType = p.AuthorizationType
-	default:
-		o.AuthorizationType = awsapigateway.AuthorizationType_NONE
+	if p.authorizer != nil {
+		o.Authorizer = p.authorizer
+	} else {
+		o.AuthorizationType = p.authorizationType
 	}
 	return o
 }

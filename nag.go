@@ -55,7 +55,7 @@ func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bo
 			"The plain environment holds only non-secret configuration (DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
 			nil})
 	}
-	if p.LoadBalancerAccessLogsBucket == nil {
+	if p.accessLogsBucket == nil {
 		suppress(a.LoadBalancer, nagRule{"AwsSolutions-ELB2",
 			"A Network Load Balancer writes access logs only for TLS listeners; this one has a TCP listener, so logs would stay empty. Requests are logged by the API Gateway stage's access log, and flows by the VPC flow log. Set LoadBalancerAccessLogsBucket to turn them on anyway.",
 			nil})
@@ -64,13 +64,13 @@ func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bo
 
 // suppressApiFindings carries the deliberate choices of gateway.go.
 func (a *PrivateRdsApi) suppressApiFindings(p *settings) {
-	if p.WebAclArn == nil {
+	if p.webAclArn == nil {
 		suppress(a.RestApi.DeploymentStage(), nagRule{"AwsSolutions-APIG3",
 			"AWS WAF is billed per web ACL and rule and its rules depend on the application; associate one with the WebAclArn prop.",
 			nil})
 	}
-	public := p.Authorizer == nil && (p.AuthorizationType == "" || p.AuthorizationType == awsapigateway.AuthorizationType_NONE)
-	cognito := p.Authorizer != nil && p.Authorizer.AuthorizationType() == awsapigateway.AuthorizationType_COGNITO
+	public := p.authorizer == nil && p.authorizationType == awsapigateway.AuthorizationType_NONE
+	cognito := p.authorizer != nil && p.authorizer.AuthorizationType() == awsapigateway.AuthorizationType_COGNITO
 	for _, m := range []awsapigateway.Method{a.RootMethod, a.ProxyMethod} {
 		var rules []nagRule
 		if public {

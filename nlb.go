@@ -1,7 +1,6 @@
 package privaterdsapi
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/jsii-runtime-go"
@@ -23,21 +22,8 @@ func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 		// inbound rule. A VPC link V2 has its own security group, allowed in explicitly.
 		EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: jsii.Bool(p.linkVersion != VpcLinkV1),
 	})
-	if p.LoadBalancerAccessLogsBucket != nil {
-		a.LoadBalancer.LogAccessLogs(p.LoadBalancerAccessLogsBucket, p.LoadBalancerAccessLogsPrefix)
-	}
-
-	healthCheck := &elbv2.HealthCheck{
-		Enabled:                 jsii.Bool(true),
-		Protocol:                elbv2.Protocol_TCP,
-		Interval:                awscdk.Duration_Seconds(jsii.Number(10)),
-		HealthyThresholdCount:   jsii.Number(2),
-		UnhealthyThresholdCount: jsii.Number(2),
-	}
-	if p.HealthCheckPath != nil {
-		healthCheck.Protocol = elbv2.Protocol_HTTP
-		healthCheck.Path = p.HealthCheckPath
-		healthCheck.HealthyHttpCodes = jsii.String("200-399")
+	if p.accessLogsBucket != nil {
+		a.LoadBalancer.LogAccessLogs(p.accessLogsBucket, p.accessLogsPrefix)
 	}
 	a.TargetGroup = elbv2.NewNetworkTargetGroup(a.Construct, jsii.String("TargetGroup"), &elbv2.NetworkTargetGroupProps{
 		Vpc:                 a.Vpc,
@@ -45,7 +31,7 @@ func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 		Protocol:            elbv2.Protocol_TCP,
 		TargetType:          elbv2.TargetType_IP,
 		DeregistrationDelay: p.deregistration,
-		HealthCheck:         healthCheck,
+		HealthCheck:         p.healthCheck,
 	})
 	a.Listener = a.LoadBalancer.AddListener(jsii.String("Listener"), &elbv2.BaseNetworkListenerProps{
 		Port:                jsii.Number(p.listenerPort),

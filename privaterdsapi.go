@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 )
 
 // VpcLinkVersion selects the kind of API Gateway VPC link between the REST API and the
@@ -203,10 +204,37 @@ type PrivateRdsApiProps struct {
 	// Default: 30 seconds (ELB's own default is 300).
 	DeregistrationDelay awscdk.Duration
 	// HealthCheckPath, when set, makes the target group's health check an HTTP GET of this
-	// path on the container port, expecting 200-399.
+	// path on the container port, expecting HealthCheckHealthyHttpCodes.
 	//
 	// Default: a TCP connection check on the container port.
 	HealthCheckPath *string
+	// HealthCheckHealthyHttpCodes are the HTTP codes of a healthy answer to
+	// HealthCheckPath: codes from 200 to 599 or ranges, separated by commas ("200",
+	// "200-299,304"). Only with HealthCheckPath.
+	//
+	// Default: "200-399".
+	HealthCheckHealthyHttpCodes *string
+	// HealthCheckInterval is the time between two health checks of a target (5 to 300
+	// seconds, whole seconds).
+	//
+	// Default: 10 seconds.
+	HealthCheckInterval awscdk.Duration
+	// HealthCheckTimeout is how long a health check waits for an answer (2 to 120 seconds,
+	// at most HealthCheckInterval).
+	//
+	// Default: Elastic Load Balancing's (10 seconds for TCP, 6 for HTTP), or
+	// HealthCheckInterval when that is shorter.
+	HealthCheckTimeout awscdk.Duration
+	// HealthyThresholdCount is the number of consecutive successful health checks that make
+	// a target healthy (2 to 10).
+	//
+	// Default: 2.
+	HealthyThresholdCount *float64
+	// UnhealthyThresholdCount is the number of consecutive failed health checks that make a
+	// target unhealthy (2 to 10).
+	//
+	// Default: 2.
+	UnhealthyThresholdCount *float64
 	// LoadBalancerAccessLogsBucket turns on the load balancer's access logs into this bucket
 	// (SSE-S3 encrypted). An NLB writes access logs only for TLS listeners, so with the TCP
 	// listener this construct creates, the bucket stays empty.
@@ -327,15 +355,23 @@ type PrivateRdsApi struct {
 	// RestApi, whose key starts with the RestApi's logical id and "Endpoint" (for example
 	// ApiRestApiEndpoint4DEFB5CC for a construct with id "Api" at the stack's root).
 	Url *string
+
+	// problems are found at construction and reported at synthesis (see Validate).
+	problems []PropError
+	// warnedRegion is set once the image-region warning is written.
+	warnedRegion bool
 }
 
-// NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with the
-// error of ValidateProps when the props are invalid.
+// NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with a
+// *ValidationError naming the construct's path and every invalid prop (the problems of
+// ValidateProps) before it creates anything. What needs values known only at synthesis
+// is checked then (see Validate).
 func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsApiProps) *PrivateRdsApi {
-	if err := ValidateProps(props); err != nil {
-		panic(err)
+	d, problems := validate(props)
+	if len(problems) > 0 {
+		panic(&ValidationError{Path: childPath(scope, id), Problems: problems})
 	}
-	p := withDefaults(props)
+	p := resolve(props, d) // defaults.go
 	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id)}
 
 	this.buildNetwork(p)      // vpc.go
@@ -343,5 +379,53 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	this.buildService(p)      // fargate.go
 	this.connectEndpoints(p)  // endpoints.go
 	this.buildApi(p)          // gateway.go
+	this.Node().AddValidation(&synthesisChecks{this})
 	return this
+}
+
+// Validate makes the checks that need values known only at synthesis, and returns a
+// *ValidationError with the construct's path and every problem, or nil:
+//   - the image must come from ECR in the stack's region (ProblemImageNotEcr,
+//     ProblemImageRegion): the tasks have no internet path, and the VPC's ecr.dkr
+//     endpoint serves its own region only;
+//   - the VPC must not get the construct's endpoints in two stacks
+//     (ProblemEndpointsInTwoStacks).
+//
+// CDK runs it when the app is synthesized, and synthesis fails with its message.
+func (a *PrivateRdsApi) Validate() error {
+	problems := append([]PropError(nil), a.problems...)
+	if pe := a.checkImage(); pe != nil { // fargate.go
+		problems = append(problems, *pe)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return &ValidationError{Path: *a.Node().Path(), Problems: problems}
+}
+
+// synthesisChecks is the construct's validation, which CDK calls at synthesis.
+type synthesisChecks struct{ a *PrivateRdsApi }
+
+// Validate implements constructs.IValidation.
+func (v *synthesisChecks) Validate() *[]*string {
+	if err := v.a.Validate(); err != nil {
+		return &[]*string{jsii.String(err.Error())}
+	}
+	return &[]*string{}
+}
+
+// childPath is the construct path that a construct with id will have under scope.
+func childPath(scope constructs.Construct, id *string) string {
+	name := "<nil id>"
+	if id != nil {
+		name = *id
+	}
+	if scope == nil {
+		return name
+	}
+	var path string
+	if jsiiPanic(func() { path = *scope.Node().Path() }) != nil || path == "" {
+		return name
+	}
+	return path + "/" + name
 }

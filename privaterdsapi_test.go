@@ -290,6 +290,7 @@ func TestLoadBalancer(t *testing.T) {
 	s.has(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
 		"Port": 8080, "Protocol": "TCP", "TargetType": "ip",
 		"HealthCheckEnabled": true, "HealthCheckProtocol": "TCP", "HealthCheckIntervalSeconds": 10,
+		"HealthCheckTimeoutSeconds": assertions.Match_Absent(), "HealthyThresholdCount": 2, "UnhealthyThresholdCount": 2,
 		"TargetGroupAttributes": []any{map[string]any{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}},
 	})
 	e := scenario(t, "EveryProp")

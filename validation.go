@@ -5,34 +5,72 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 )
 
-// Defaults of the optional props, as documented on PrivateRdsApiProps.
+// ProblemCode is the stable code of a kind of invalid props. Match codes, not messages:
+// messages may be reworded, codes are kept.
+type ProblemCode string
+
+// The codes of PropError. Those marked "at synthesis" need resolved values and come from
+// PrivateRdsApi.Validate, which CDK runs when the app is synthesized; the others come
+// from ValidateProps, which the constructor runs before it creates anything.
 const (
-	DefaultContainerPort               = 8080
-	DefaultListenerPort                = 80
-	DefaultMaxAzs                      = 2
-	DefaultCpu                         = 256
-	DefaultMemoryLimitMiB              = 512
-	DefaultMinCapacity                 = 1
-	DefaultMaxCapacity                 = 2
-	DefaultTargetCpuUtilizationPercent = 80
-	DefaultDeregistrationDelaySeconds  = 30
-	DefaultHealthCheckGraceSeconds     = 180
-	DefaultStageName                   = "prod"
-	DefaultThrottlingRateLimit         = 100
-	DefaultThrottlingBurstLimit        = 200
+	// ProblemRequired: a required prop (or props itself) is missing.
+	ProblemRequired ProblemCode = "Required"
+	// ProblemRange: a number is outside the range the service accepts, or not whole.
+	ProblemRange ProblemCode = "Range"
+	// ProblemToken: a prop that must be known at synthesis is an unresolved token (for
+	// example a CfnParameter's ValueAsNumber).
+	ProblemToken ProblemCode = "Token"
+	// ProblemConflict: two props that exclude each other are both set.
+	ProblemConflict ProblemCode = "Conflict"
+	// ProblemRequires: a prop applies only together with another one, which is not set.
+	ProblemRequires ProblemCode = "Requires"
+	// ProblemFargateSize: Cpu and MemoryLimitMiB are not a combination Fargate accepts.
+	ProblemFargateSize ProblemCode = "FargateSize"
+	// ProblemCapacityOrder: MinCapacity exceeds MaxCapacity.
+	ProblemCapacityOrder ProblemCode = "CapacityOrder"
+	// ProblemFormat: a string is not of the form the service accepts.
+	ProblemFormat ProblemCode = "Format"
+	// ProblemReservedVariable: Environment or Secrets sets a variable the construct sets
+	// from the database props.
+	ProblemReservedVariable ProblemCode = "ReservedVariable"
+	// ProblemDuplicateVariable: a variable is in both Environment and Secrets.
+	ProblemDuplicateVariable ProblemCode = "DuplicateVariable"
+	// ProblemNoSubnets: the VPC (or VpcSubnets) selects no subnet the tasks can use.
+	ProblemNoSubnets ProblemCode = "NoSubnets"
+	// ProblemUnknownRouteTables: the selected subnets' route table IDs are unknown, so the
+	// S3 gateway endpoint cannot be routed.
+	ProblemUnknownRouteTables ProblemCode = "UnknownRouteTables"
+	// ProblemUnknownCidr: the VPC's CIDR block is needed and unknown.
+	ProblemUnknownCidr ProblemCode = "UnknownCidr"
+	// ProblemDatabasePort: the database's port is unknown.
+	ProblemDatabasePort ProblemCode = "DatabasePort"
+	// ProblemUnreadable: the props could not be read (a jsii error while reading them).
+	ProblemUnreadable ProblemCode = "Unreadable"
+	// ProblemImageNotEcr (at synthesis): the image is not in an ECR registry, so the tasks,
+	// which have no internet path, cannot pull it.
+	ProblemImageNotEcr ProblemCode = "ImageNotEcr"
+	// ProblemImageRegion (at synthesis): the image is in ECR of another region than the
+	// stack's; the VPC's ecr.dkr endpoint serves only its own region.
+	ProblemImageRegion ProblemCode = "ImageRegion"
+	// ProblemEndpointsInTwoStacks (at synthesis): the same VPC (by its VPC ID) would get
+	// the construct's interface endpoints in two stacks, which fails to deploy: private
+	// DNS for a service exists once per VPC.
+	ProblemEndpointsInTwoStacks ProblemCode = "EndpointsInTwoStacks"
 )
 
 // PropError is one invalid prop and what is allowed instead.
 type PropError struct {
+	// Code is the stable code of the kind of problem.
+	Code ProblemCode
 	// Prop is the name of the PrivateRdsApiProps field (or fields, joined by " and ").
 	Prop string
 	// Message says what is wrong and which values are allowed.
@@ -41,57 +79,149 @@ type PropError struct {
 
 // ValidationError lists every invalid prop of one PrivateRdsApiProps.
 type ValidationError struct {
-	// Problems are the invalid props, in the order of the fields.
+	// Path is the construct path of the PrivateRdsApi the props are for; empty from
+	// ValidateProps, which knows no construct.
+	Path string
+	// Problems are the invalid props, in the order of the checks.
 	Problems []PropError
 }
 
-// Error implements error: one line per problem, each naming its prop.
+// Error implements error: one line per problem, each naming its prop and its code.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("privaterdsapi: invalid PrivateRdsApiProps:")
+	b.WriteString("privaterdsapi: invalid PrivateRdsApiProps")
+	if e.Path != "" {
+		b.WriteString(" for " + e.Path)
+	}
+	b.WriteString(":")
 	for _, p := range e.Problems {
-		fmt.Fprintf(&b, "\n  - %s: %s", p.Prop, p.Message)
+		fmt.Fprintf(&b, "\n  - %s: %s [%s]", p.Prop, p.Message, p.Code)
 	}
 	return b.String()
 }
 
 // ValidateProps checks props the way NewPrivateRdsApi does and returns a
-// *ValidationError naming every invalid prop, or nil. It never panics.
-func ValidateProps(props *PrivateRdsApiProps) (err error) {
+// *ValidationError naming every invalid prop, or nil. It never panics. Checks that need
+// values only known at synthesis (the image's registry, the identity of the VPC) are
+// made then, by PrivateRdsApi.Validate.
+func ValidateProps(props *PrivateRdsApiProps) error {
+	if _, problems := validate(props); len(problems) > 0 {
+		return &ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+// validate runs every check of props in sequence and returns the durations it read (in
+// seconds) with the problems.
+func validate(props *PrivateRdsApiProps) (d durations, problems []PropError) {
 	if props == nil {
-		return &ValidationError{Problems: []PropError{{Prop: "props", Message: "required (at least Image)"}}}
+		return d, []PropError{{ProblemRequired, "props", "required (at least Image)"}}
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = &ValidationError{Problems: []PropError{{Prop: "props", Message: fmt.Sprint("could not be read: ", r)}}}
+			problems = []PropError{{ProblemUnreadable, "props", fmt.Sprint("could not be read: ", firstLine(r))}}
 		}
 	}()
-	var problems []PropError
-	d := durations{}
-	d.deregistration, problems = seconds(props.DeregistrationDelay, "DeregistrationDelay", problems)
-	d.grace, problems = seconds(props.HealthCheckGracePeriod, "HealthCheckGracePeriod", problems)
+	d, problems = readDurations(props)
 	problems = append(problems, checkValues(props, d)...)
 	problems = append(problems, checkConstructs(props)...)
-	if len(problems) == 0 {
-		return nil
-	}
-	return &ValidationError{Problems: problems}
+	return d, problems
 }
 
-// durations are the props' durations in seconds, read before the pure checks.
+// durations are the props' durations in seconds, read (through jsii) before the pure
+// checks; nil where the prop is not set or could not be read.
 type durations struct {
-	deregistration, grace *float64
+	deregistration, grace, interval, timeout *float64
 }
 
-func seconds(d awscdk.Duration, prop string, problems []PropError) (*float64, []PropError) {
-	if d == nil {
-		return nil, problems
+func readDurations(p *PrivateRdsApiProps) (d durations, problems []PropError) {
+	read := func(v awscdk.Duration, prop string) *float64 {
+		if v == nil {
+			return nil
+		}
+		var s *float64
+		failed := jsiiPanic(func() { s = v.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}) }) != nil
+		if failed || s == nil || isToken(*s) {
+			problems = append(problems, PropError{ProblemToken, prop,
+				"must be a concrete duration: a token (such as a CfnParameter) cannot be converted to seconds at synthesis"})
+			return nil
+		}
+		return s
 	}
-	var s *float64
-	if jsiiPanic(func() { s = d.ToSeconds(&awscdk.TimeConversionOptions{Integral: jsii.Bool(false)}) }) != nil || s == nil {
-		return nil, append(problems, PropError{prop, "must be a concrete duration (not a token) convertible to seconds"})
+	d.deregistration = read(p.DeregistrationDelay, "DeregistrationDelay")
+	d.grace = read(p.HealthCheckGracePeriod, "HealthCheckGracePeriod")
+	d.interval = read(p.HealthCheckInterval, "HealthCheckInterval")
+	d.timeout = read(p.HealthCheckTimeout, "HealthCheckTimeout")
+	return d, problems
+}
+
+// check is one concern's pure check: it reads only Go values (numbers, strings, the
+// nil-ness of interfaces) and makes no jsii call, so that it can be fuzzed.
+type check func(p *PrivateRdsApiProps, d durations, add adder)
+
+// adder records a problem.
+type adder func(code ProblemCode, prop, format string, args ...any)
+
+// pureChecks run in this order; each covers one concern.
+var pureChecks = []check{
+	checkImage,
+	checkPorts,
+	checkNetwork,
+	checkTaskSize,
+	checkScaling,
+	checkHealthCheck,
+	checkApi,
+	checkVariables,
+	checkDatabase,
+}
+
+// checkValues runs the pure checks.
+func checkValues(p *PrivateRdsApiProps, d durations) []PropError {
+	var out []PropError
+	add := func(code ProblemCode, prop, format string, args ...any) {
+		out = append(out, PropError{code, prop, fmt.Sprintf(format, args...)})
 	}
-	return s, problems
+	for _, c := range pureChecks {
+		c(p, d, add)
+	}
+	return out
+}
+
+func checkImage(p *PrivateRdsApiProps, _ durations, add adder) {
+	if p.Image == nil {
+		add(ProblemRequired, "Image", "required: an ECR image (awsecs.ContainerImage_FromAsset or ContainerImage_FromEcrRepository)")
+	}
+}
+
+func checkPorts(p *PrivateRdsApiProps, _ durations, add adder) {
+	for _, port := range []struct {
+		prop string
+		v    *float64
+	}{{"ContainerPort", p.ContainerPort}, {"ListenerPort", p.ListenerPort}, {"DatabasePort", p.DatabasePort}} {
+		if port.v != nil && !isToken(*port.v) && !isInt(*port.v, 1, 65535) {
+			add(ProblemRange, port.prop, "must be a whole number from 1 to 65535, got %v", *port.v)
+		}
+	}
+}
+
+func checkNetwork(p *PrivateRdsApiProps, _ durations, add adder) {
+	if p.Vpc == nil {
+		if p.VpcSubnets != nil {
+			add(ProblemRequires, "VpcSubnets", "applies only with Vpc; remove it or set Vpc")
+		}
+		if p.ExistingEndpoints != nil {
+			add(ProblemRequires, "ExistingEndpoints", "applies only with Vpc (a new VPC has no endpoints); remove it or set Vpc")
+		}
+	} else if p.MaxAzs != nil {
+		add(ProblemConflict, "MaxAzs and Vpc", "MaxAzs applies only to a new VPC; remove MaxAzs or Vpc")
+	}
+	if v := p.MaxAzs; v != nil {
+		if isToken(*v) {
+			add(ProblemToken, "MaxAzs", "must be a concrete number: the VPC's subnets are laid out at synthesis, a token (such as a CfnParameter) is not known then")
+		} else if !isInt(*v, 1, 16) {
+			add(ProblemRange, "MaxAzs", "must be a whole number from 1 to 16, got %v", *v)
+		}
+	}
 }
 
 // fargateMemory lists, for each Fargate CPU value, the memory sizes (MiB) it accepts.
@@ -113,99 +243,140 @@ func steps(from, to, step float64) []float64 {
 	return out
 }
 
-var stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-
-// checkValues is the pure part of the validation: it reads only Go values (numbers,
-// strings, nil-ness of interfaces) and makes no jsii call, so it can be fuzzed.
-func checkValues(p *PrivateRdsApiProps, d durations) []PropError {
-	var out []PropError
-	add := func(prop, format string, args ...any) {
-		out = append(out, PropError{prop, fmt.Sprintf(format, args...)})
-	}
-	if p.Image == nil {
-		add("Image", "required: an ECR image (awsecs.ContainerImage_FromAsset or ContainerImage_FromEcrRepository)")
-	}
-	port := func(prop string, v *float64) {
-		if v != nil && !isInt(*v, 1, 65535) {
-			add(prop, "must be a whole number from 1 to 65535, got %v", *v)
+func checkTaskSize(p *PrivateRdsApiProps, _ durations, add adder) {
+	for _, v := range []struct {
+		prop string
+		v    *float64
+	}{{"Cpu", p.Cpu}, {"MemoryLimitMiB", p.MemoryLimitMiB}} {
+		if v.v != nil && isToken(*v.v) {
+			add(ProblemToken, v.prop, "must be a concrete number: Fargate accepts only certain Cpu and MemoryLimitMiB pairs, which are checked at synthesis, when a token (such as a CfnParameter) is not known")
+			return
 		}
 	}
-	port("ContainerPort", p.ContainerPort)
-	port("ListenerPort", p.ListenerPort)
-	port("DatabasePort", p.DatabasePort)
-
-	if p.Vpc == nil {
-		if p.VpcSubnets != nil {
-			add("VpcSubnets", "applies only with Vpc; remove it or set Vpc")
-		}
-		if p.ExistingEndpoints != nil {
-			add("ExistingEndpoints", "applies only with Vpc (a new VPC has no endpoints); remove it or set Vpc")
-		}
-	} else if p.MaxAzs != nil {
-		add("MaxAzs and Vpc", "MaxAzs applies only to a new VPC; remove MaxAzs or Vpc")
-	}
-	if p.MaxAzs != nil && !isInt(*p.MaxAzs, 1, 16) {
-		add("MaxAzs", "must be a whole number from 1 to 16, got %v", *p.MaxAzs)
-	}
-
 	cpu, mem := orDefault(p.Cpu, DefaultCpu), orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB)
 	if allowed, ok := fargateMemory[cpu]; !ok {
-		add("Cpu", "must be one of 256, 512, 1024, 2048, 4096, 8192, 16384, got %v", cpu)
+		add(ProblemFargateSize, "Cpu", "must be one of 256, 512, 1024, 2048, 4096, 8192, 16384, got %v", cpu)
 	} else if !contains(allowed, mem) {
-		add("Cpu and MemoryLimitMiB", "Fargate does not accept cpu %v with %v MiB; with cpu %v memory must be one of %v", cpu, mem, cpu, fmtList(allowed))
+		add(ProblemFargateSize, "Cpu and MemoryLimitMiB", "Fargate does not accept cpu %v with %v MiB; with cpu %v memory must be one of %v", cpu, mem, cpu, fmtList(allowed))
 	}
+}
 
+func checkScaling(p *PrivateRdsApiProps, d durations, add adder) {
 	minC, maxC := orDefault(p.MinCapacity, DefaultMinCapacity), orDefault(p.MaxCapacity, DefaultMaxCapacity)
-	if p.MinCapacity != nil && !isInt(minC, 0, 1000) {
-		add("MinCapacity", "must be a whole number from 0 to 1000, got %v", minC)
+	if p.MinCapacity != nil && !isToken(minC) && !isInt(minC, 0, 1000) {
+		add(ProblemRange, "MinCapacity", "must be a whole number from 0 to 1000, got %v", minC)
 	}
-	if p.MaxCapacity != nil && !isInt(maxC, 1, 1000) {
-		add("MaxCapacity", "must be a whole number from 1 to 1000, got %v", maxC)
+	if p.MaxCapacity != nil && !isToken(maxC) && !isInt(maxC, 1, 1000) {
+		add(ProblemRange, "MaxCapacity", "must be a whole number from 1 to 1000, got %v", maxC)
 	}
-	if minC > maxC {
-		add("MinCapacity and MaxCapacity", "MinCapacity (%v) must not exceed MaxCapacity (%v)", minC, maxC)
+	if !isToken(minC) && !isToken(maxC) && minC > maxC {
+		add(ProblemCapacityOrder, "MinCapacity and MaxCapacity", "MinCapacity (%v) must not exceed MaxCapacity (%v)", minC, maxC)
 	}
-	if v := p.TargetCpuUtilizationPercent; v != nil && !(*v >= 1 && *v <= 100) {
-		add("TargetCpuUtilizationPercent", "must be from 1 to 100, got %v", *v)
-	}
-	if v := d.deregistration; v != nil && !(*v >= 0 && *v <= 3600) {
-		add("DeregistrationDelay", "must be from 0 to 3600 seconds, got %v", *v)
+	if v := p.TargetCpuUtilizationPercent; v != nil && !isToken(*v) && !(*v >= 1 && *v <= 100) {
+		add(ProblemRange, "TargetCpuUtilizationPercent", "must be from 1 to 100, got %v", *v)
 	}
 	if v := d.grace; v != nil && !(*v >= 0 && *v <= 7200) {
-		add("HealthCheckGracePeriod", "must be from 0 to 7200 seconds, got %v", *v)
+		add(ProblemRange, "HealthCheckGracePeriod", "must be from 0 to 7200 seconds, got %v", *v)
+	}
+}
+
+// httpCodes is the form of a Network Load Balancer's health check matcher: codes or
+// ranges of codes, separated by commas.
+var httpCodes = regexp.MustCompile(`^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$`)
+
+func checkHealthCheck(p *PrivateRdsApiProps, d durations, add adder) {
+	if v := d.deregistration; v != nil && !(*v >= 0 && *v <= 3600) {
+		add(ProblemRange, "DeregistrationDelay", "must be from 0 to 3600 seconds, got %v", *v)
+	}
+	interval := orDefault(d.interval, DefaultHealthCheckIntervalSeconds)
+	if v := d.interval; v != nil && !isInt(*v, 5, 300) {
+		add(ProblemRange, "HealthCheckInterval", "must be whole seconds from 5 to 300 (a Network Load Balancer's range), got %v", *v)
+	}
+	if v := d.timeout; v != nil {
+		if !isInt(*v, 2, 120) {
+			add(ProblemRange, "HealthCheckTimeout", "must be whole seconds from 2 to 120 (a Network Load Balancer's range), got %v", *v)
+		} else if *v > interval {
+			add(ProblemConflict, "HealthCheckTimeout and HealthCheckInterval", "the timeout (%v s) must not exceed the interval (%v s)", *v, interval)
+		}
+	}
+	for _, c := range []struct {
+		prop string
+		v    *float64
+	}{{"HealthyThresholdCount", p.HealthyThresholdCount}, {"UnhealthyThresholdCount", p.UnhealthyThresholdCount}} {
+		switch {
+		case c.v == nil:
+		case isToken(*c.v):
+			add(ProblemToken, c.prop, "must be a concrete number: CDK checks it against the load balancer's range at synthesis, when a token (such as a CfnParameter) is not known")
+		case !isInt(*c.v, 2, 10):
+			add(ProblemRange, c.prop, "must be a whole number from 2 to 10 (a Network Load Balancer's range), got %v", *c.v)
+		}
 	}
 	if v := p.HealthCheckPath; v != nil && (!strings.HasPrefix(*v, "/") || len(*v) > 1024) {
-		add("HealthCheckPath", "must start with / and be at most 1024 characters, got %q", *v)
+		add(ProblemFormat, "HealthCheckPath", "must start with / and be at most 1024 characters, got %q", *v)
 	}
+	if v := p.HealthCheckHealthyHttpCodes; v != nil {
+		if p.HealthCheckPath == nil {
+			add(ProblemRequires, "HealthCheckHealthyHttpCodes", "applies only with HealthCheckPath (an HTTP health check); the default check is TCP")
+		} else if !validHttpCodes(*v) {
+			add(ProblemFormat, "HealthCheckHealthyHttpCodes", "must be HTTP codes from 200 to 599, single (\"200\") or ranges (\"200-299\") separated by commas, got %q", *v)
+		}
+	}
+}
 
+func validHttpCodes(s string) bool {
+	if !httpCodes.MatchString(s) {
+		return false
+	}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, found := strings.Cut(part, "-")
+		if !found {
+			hi = lo
+		}
+		l, _ := strconv.Atoi(lo)
+		h, _ := strconv.Atoi(hi)
+		if l < 200 || h > 599 || l > h {
+			return false
+		}
+	}
+	return true
+}
+
+var stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
 	if v := p.StageName; v != nil && !stageNamePattern.MatchString(*v) {
-		add("StageName", "must be 1 to 128 letters, digits, hyphens or underscores, got %q", *v)
+		add(ProblemFormat, "StageName", "must be 1 to 128 letters, digits, hyphens or underscores, got %q", *v)
 	}
 	switch p.VpcLinkVersion {
 	case VpcLinkDefault, VpcLinkV1, VpcLinkV2:
 	default:
-		add("VpcLinkVersion", "must be VpcLinkV1, VpcLinkV2 or empty (V2), got %q", string(p.VpcLinkVersion))
+		add(ProblemRange, "VpcLinkVersion", "must be VpcLinkV1, VpcLinkV2 or empty (V2), got %q", string(p.VpcLinkVersion))
 	}
-	if v := p.ThrottlingRateLimit; v != nil && !(*v >= 0 && *v <= 1e6) {
-		add("ThrottlingRateLimit", "must be from 0 to 1000000 requests per second, got %v", *v)
+	if v := p.ThrottlingRateLimit; v != nil && !isToken(*v) && !(*v >= 0 && *v <= 1e6) {
+		add(ProblemRange, "ThrottlingRateLimit", "must be from 0 to 1000000 requests per second, got %v", *v)
 	}
-	if v := p.ThrottlingBurstLimit; v != nil && !isInt(*v, 0, 1e6) {
-		add("ThrottlingBurstLimit", "must be a whole number from 0 to 1000000, got %v", *v)
+	if v := p.ThrottlingBurstLimit; v != nil && !isToken(*v) && !isInt(*v, 0, 1e6) {
+		add(ProblemRange, "ThrottlingBurstLimit", "must be a whole number from 0 to 1000000, got %v", *v)
 	}
 	if p.Authorizer != nil && p.AuthorizationType != "" {
-		add("Authorizer and AuthorizationType", "set one of them: the authorizer brings its own authorization type")
+		add(ProblemConflict, "Authorizer and AuthorizationType", "set one of them: the authorizer brings its own authorization type")
 	}
 	switch p.AuthorizationType {
 	case "", awsapigateway.AuthorizationType_NONE, awsapigateway.AuthorizationType_IAM:
 	default:
-		add("AuthorizationType", "must be NONE or IAM; a CUSTOM or COGNITO authorization needs Authorizer, got %q", string(p.AuthorizationType))
+		add(ProblemRange, "AuthorizationType", "must be NONE or IAM; a CUSTOM or COGNITO authorization needs Authorizer, got %q", string(p.AuthorizationType))
 	}
 	if p.LoadBalancerAccessLogsPrefix != nil && p.LoadBalancerAccessLogsBucket == nil {
-		add("LoadBalancerAccessLogsPrefix", "applies only with LoadBalancerAccessLogsBucket")
+		add(ProblemRequires, "LoadBalancerAccessLogsPrefix", "applies only with LoadBalancerAccessLogsBucket")
 	}
 	if v := p.WebAclArn; v != nil && *v == "" {
-		add("WebAclArn", "must not be empty; leave it nil for no web ACL")
+		add(ProblemFormat, "WebAclArn", "must not be empty; leave it nil for no web ACL")
 	}
+}
+
+// checkVariables checks the container's variables: no empty name or missing value, none
+// that the construct sets from the database props, none in both Environment and Secrets.
+func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 	reserved := map[string]bool{}
 	if p.DatabaseSecret != nil {
 		for _, k := range []string{"DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT"} {
@@ -215,35 +386,49 @@ func checkValues(p *PrivateRdsApiProps, d durations) []PropError {
 	if p.DatabaseName != nil {
 		reserved["DB_NAME"] = true
 	}
-	var envKeys, secretKeys []string
+	var env map[string]*string
 	if p.Environment != nil {
-		for k := range *p.Environment {
-			envKeys = append(envKeys, k)
+		env = *p.Environment
+		for _, k := range sortedKeys(env) {
+			switch {
+			case k == "":
+				add(ProblemFormat, "Environment", "a variable name must not be empty")
+			case env[k] == nil:
+				add(ProblemRequired, "Environment", "%s has no value (nil); give it one or remove it", k)
+			case reserved[k]:
+				add(ProblemReservedVariable, "Environment", "%s is set by the construct from the database props; remove it or the database prop", k)
+			}
 		}
 	}
 	if p.Secrets != nil {
-		for k := range *p.Secrets {
-			secretKeys = append(secretKeys, k)
+		for _, k := range sortedKeys(*p.Secrets) {
+			switch {
+			case k == "":
+				add(ProblemFormat, "Secrets", "a variable name must not be empty")
+			case (*p.Secrets)[k] == nil:
+				add(ProblemRequired, "Secrets", "%s has no secret (nil); give it one or remove it", k)
+			case reserved[k]:
+				add(ProblemReservedVariable, "Secrets", "%s is set by the construct from the database props; remove it or the database prop", k)
+			case env[k] != nil:
+				add(ProblemDuplicateVariable, "Environment and Secrets", "%s is in both; a variable comes from one of them", k)
+			}
 		}
 	}
-	sort.Strings(envKeys)
-	sort.Strings(secretKeys)
-	for _, k := range envKeys {
-		if reserved[k] {
-			add("Environment", "%s is set by the construct from the database props; remove it or the database prop", k)
-		}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	for _, k := range secretKeys {
-		if reserved[k] {
-			add("Secrets", "%s is set by the construct from the database props; remove it or the database prop", k)
-		} else if p.Environment != nil && (*p.Environment)[k] != nil {
-			add("Environment and Secrets", "%s is in both; a variable comes from one of them", k)
-		}
+	sort.Strings(keys)
+	return keys
+}
+
+func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
+	if p.DatabaseSecret == nil && p.DatabaseHost != nil {
+		add(ProblemRequires, "DatabaseHost", "applies only with DatabaseSecret")
 	}
-	if p.DatabaseSecret == nil && (p.DatabaseHost != nil) {
-		add("DatabaseHost", "applies only with DatabaseSecret")
-	}
-	return out
 }
 
 // checkConstructs validates the props that need the jsii runtime: the VPC's subnets and
@@ -255,13 +440,13 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	}
 	if p.Database != nil && p.DatabasePort == nil {
 		if c := p.Database.Connections(); c == nil || c.DefaultPort() == nil {
-			out = append(out, PropError{"Database and DatabasePort", "Database has no default port: set DatabasePort"})
+			out = append(out, PropError{ProblemDatabasePort, "Database and DatabasePort", "Database has no default port: set DatabasePort"})
 		}
 	}
 	return out
 }
 
-func checkSubnets(p *PrivateRdsApiProps) (out []PropError) {
+func checkSubnets(p *PrivateRdsApiProps) []PropError {
 	prop := "Vpc"
 	if p.VpcSubnets != nil {
 		prop = "VpcSubnets"
@@ -273,15 +458,15 @@ func checkSubnets(p *PrivateRdsApiProps) (out []PropError) {
 		if failure != nil {
 			msg = fmt.Sprintf("selects no usable subnet (%v): the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)", firstLine(failure))
 		}
-		return []PropError{{prop, msg}}
+		return []PropError{{ProblemNoSubnets, prop, msg}}
 	}
 	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && !hasCidr(p.Vpc) {
-		return []PropError{{"ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
+		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
 	}
 	if p.ExistingEndpoints == nil {
 		for _, s := range *selected.Subnets {
 			if !hasRouteTableId(s) {
-				return []PropError{{prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}
+				return []PropError{{ProblemUnknownRouteTables, prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}
 			}
 		}
 	}
@@ -309,11 +494,21 @@ func hasCidr(vpc awsec2.IVpc) bool {
 	return jsiiPanic(func() { ok = vpc.VpcCidrBlock() != nil }) == nil && ok
 }
 
-func subnetSelection(p *PrivateRdsApiProps) *awsec2.SubnetSelection {
-	if p.VpcSubnets != nil {
-		return p.VpcSubnets
+// isToken says whether v is a CDK numeric token (an unresolved number such as a
+// CfnParameter's ValueAsNumber): CDK encodes the token's index in a NaN-free double whose
+// upper 16 bits are 0xFBFF (DOUBLE_TOKEN_MARKER_BITS in aws-cdk-lib's encoding), which
+// prints as about -1.888e+289. Pure Go, so that the checks need no jsii call.
+func isToken(v float64) bool {
+	return uint32(math.Float64bits(v)>>32)&0xFFFF0000 == 0xFBFF0000
+}
+
+// portString renders a port for a URI or an environment variable: the number, or the
+// token's string form.
+func portString(v float64) *string {
+	if isToken(v) {
+		return awscdk.Token_AsString(jsii.Number(v), nil)
 	}
-	return &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+	return jsii.String(strconv.FormatFloat(v, 'f', -1, 64))
 }
 
 func firstLine(v any) string {
@@ -326,13 +521,6 @@ func firstLine(v any) string {
 
 func isInt(v, lo, hi float64) bool {
 	return v >= lo && v <= hi && v == math.Trunc(v)
-}
-
-func orDefault(v *float64, def float64) float64 {
-	if v == nil {
-		return def
-	}
-	return *v
 }
 
 func contains(list []float64, v float64) bool {
@@ -350,61 +538,4 @@ func fmtList(list []float64) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// settings are the props with every default filled in.
-type settings struct {
-	*PrivateRdsApiProps
-	containerPort, listenerPort, maxAzs float64
-	cpu, memory                         float64
-	minCapacity, maxCapacity, targetCpu float64
-	deregistration, grace               awscdk.Duration
-	stageName                           string
-	linkVersion                         VpcLinkVersion
-	logRetention                        awslogs.RetentionDays
-	rateLimit, burstLimit               float64
-	loggingLevel                        awsapigateway.MethodLoggingLevel
-	createAccountRole                   bool
-}
-
-func withDefaults(p *PrivateRdsApiProps) *settings {
-	s := &settings{
-		PrivateRdsApiProps: p,
-		containerPort:      orDefault(p.ContainerPort, DefaultContainerPort),
-		listenerPort:       orDefault(p.ListenerPort, DefaultListenerPort),
-		maxAzs:             orDefault(p.MaxAzs, DefaultMaxAzs),
-		cpu:                orDefault(p.Cpu, DefaultCpu),
-		memory:             orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
-		minCapacity:        orDefault(p.MinCapacity, DefaultMinCapacity),
-		maxCapacity:        orDefault(p.MaxCapacity, DefaultMaxCapacity),
-		targetCpu:          orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),
-		deregistration:     p.DeregistrationDelay,
-		grace:              p.HealthCheckGracePeriod,
-		stageName:          DefaultStageName,
-		linkVersion:        p.VpcLinkVersion,
-		logRetention:       p.LogRetention,
-		rateLimit:          orDefault(p.ThrottlingRateLimit, DefaultThrottlingRateLimit),
-		burstLimit:         orDefault(p.ThrottlingBurstLimit, DefaultThrottlingBurstLimit),
-		loggingLevel:       p.LoggingLevel,
-		createAccountRole:  p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
-	}
-	if s.deregistration == nil {
-		s.deregistration = awscdk.Duration_Seconds(jsii.Number(DefaultDeregistrationDelaySeconds))
-	}
-	if s.grace == nil {
-		s.grace = awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGraceSeconds))
-	}
-	if p.StageName != nil {
-		s.stageName = *p.StageName
-	}
-	if s.linkVersion == VpcLinkDefault {
-		s.linkVersion = VpcLinkV2
-	}
-	if s.logRetention == "" {
-		s.logRetention = awslogs.RetentionDays_ONE_MONTH
-	}
-	if s.loggingLevel == "" {
-		s.loggingLevel = awsapigateway.MethodLoggingLevel_ERROR
-	}
-	return s
 }

@@ -17,6 +17,24 @@ import (
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
+// problem is what a test expects of one PropError: its code and its prop.
+type problem struct {
+	code privaterdsapi.ProblemCode
+	prop string
+}
+
+func problemsOf(err error) []problem {
+	var verr *privaterdsapi.ValidationError
+	if !errors.As(err, &verr) {
+		return nil
+	}
+	var out []problem
+	for _, p := range verr.Problems {
+		out = append(out, problem{p.Code, p.Prop})
+	}
+	return out
+}
+
 func TestBadProps(t *testing.T) {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Bad"), &awscdk.StackProps{Env: scenarios.Env()})
@@ -31,96 +49,139 @@ func TestBadProps(t *testing.T) {
 	})
 	noPort := awsec2.NewConnections(&awsec2.ConnectionsProps{SecurityGroups: &[]awsec2.ISecurityGroup{
 		awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Db"), jsii.String("sg-1"), nil)}})
+	token := awscdk.NewCfnParameter(stack, jsii.String("Size"), &awscdk.CfnParameterProps{Type: jsii.String("Number")}).ValueAsNumber()
+	tokenSecret := awsecs.Secret_FromSecretsManager(awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("Token"), jsii.String("token")), nil)
 
-	valid := func() *privaterdsapi.PrivateRdsApiProps { return &privaterdsapi.PrivateRdsApiProps{Image: image} }
 	with := func(f func(p *privaterdsapi.PrivateRdsApiProps)) *privaterdsapi.PrivateRdsApiProps {
-		p := valid()
+		p := &privaterdsapi.PrivateRdsApiProps{Image: image}
 		f(p)
 		return p
 	}
 	seconds := func(s float64) awscdk.Duration { return awscdk.Duration_Seconds(jsii.Number(s)) }
+	type P = privaterdsapi.PrivateRdsApiProps
+	const (
+		required   = privaterdsapi.ProblemRequired
+		rng        = privaterdsapi.ProblemRange
+		tok        = privaterdsapi.ProblemToken
+		conflict   = privaterdsapi.ProblemConflict
+		requires   = privaterdsapi.ProblemRequires
+		format     = privaterdsapi.ProblemFormat
+		fargate    = privaterdsapi.ProblemFargateSize
+		order      = privaterdsapi.ProblemCapacityOrder
+		reserved   = privaterdsapi.ProblemReservedVariable
+		duplicate  = privaterdsapi.ProblemDuplicateVariable
+		noSubnets  = privaterdsapi.ProblemNoSubnets
+		noRoutes   = privaterdsapi.ProblemUnknownRouteTables
+		noCidr     = privaterdsapi.ProblemUnknownCidr
+		noDatabase = privaterdsapi.ProblemDatabasePort
+	)
 
 	cases := []struct {
 		name  string
-		props *privaterdsapi.PrivateRdsApiProps
-		want  []string // each must appear in the error
+		props *P
+		want  []problem
 	}{
-		{"nil props", nil, []string{"props: required"}},
-		{"missing image", &privaterdsapi.PrivateRdsApiProps{}, []string{"Image: required"}},
-		{"container port 0", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ContainerPort = jsii.Number(0) }), []string{"ContainerPort", "1 to 65535"}},
-		{"container port 65536", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ContainerPort = jsii.Number(65536) }), []string{"ContainerPort", "got 65536"}},
-		{"fractional port", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ListenerPort = jsii.Number(80.5) }), []string{"ListenerPort", "whole number"}},
-		{"negative listener port", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ListenerPort = jsii.Number(-1) }), []string{"ListenerPort"}},
-		{"database port", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.DatabasePort = jsii.Number(70000) }), []string{"DatabasePort"}},
-		{"min above max", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.MinCapacity = jsii.Number(3) }), []string{"MinCapacity and MaxCapacity", "(3)", "(2)"}},
-		{"negative min", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.MinCapacity = jsii.Number(-1) }), []string{"MinCapacity: must be a whole number from 0"}},
-		{"zero max", with(func(p *privaterdsapi.PrivateRdsApiProps) {
-			p.MaxCapacity = jsii.Number(0)
-			p.MinCapacity = jsii.Number(0)
-		}), []string{"MaxCapacity: must be a whole number from 1"}},
-		{"cpu target 0", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.TargetCpuUtilizationPercent = jsii.Number(0) }), []string{"TargetCpuUtilizationPercent", "1 to 100"}},
-		{"cpu target 101", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.TargetCpuUtilizationPercent = jsii.Number(101) }), []string{"TargetCpuUtilizationPercent"}},
-		{"deregistration 3601 s", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.DeregistrationDelay = seconds(3601) }), []string{"DeregistrationDelay", "0 to 3600"}},
-		{"grace period", with(func(p *privaterdsapi.PrivateRdsApiProps) {
-			p.HealthCheckGracePeriod = awscdk.Duration_Hours(jsii.Number(3))
-		}), []string{"HealthCheckGracePeriod"}},
-		{"unknown cpu", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Cpu = jsii.Number(300) }), []string{"Cpu: must be one of 256, 512"}},
-		{"cpu memory pair", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.MemoryLimitMiB = jsii.Number(4096) }), []string{"Cpu and MemoryLimitMiB", "512, 1024, 2048"}},
-		{"empty stage", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.StageName = jsii.String("") }), []string{"StageName"}},
-		{"stage with space", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.StageName = jsii.String("my stage") }), []string{"StageName", `"my stage"`}},
-		{"unknown link version", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.VpcLinkVersion = "V3" }), []string{"VpcLinkVersion", "VpcLinkV1, VpcLinkV2"}},
-		{"subnets without vpc", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.VpcSubnets = &awsec2.SubnetSelection{} }), []string{"VpcSubnets: applies only with Vpc"}},
-		{"existing endpoints without vpc", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{} }), []string{"ExistingEndpoints: applies only with Vpc"}},
-		{"max azs with vpc", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Vpc = isolated; p.MaxAzs = jsii.Number(3) }), []string{"MaxAzs and Vpc"}},
-		{"max azs 0", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.MaxAzs = jsii.Number(0) }), []string{"MaxAzs: must be a whole number from 1"}},
-		{"vpc without isolated subnets", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Vpc = publicOnly }), []string{"Vpc: selects no usable subnet", "PRIVATE_ISOLATED"}},
-		{"vpc without route table ids", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Vpc = noRouteTables }), []string{"Vpc: the selected subnets' route table IDs are unknown"}},
-		{"existing endpoints, no groups, no cidr", with(func(p *privaterdsapi.PrivateRdsApiProps) {
-			p.Vpc = noRouteTables
-			p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{}
-		}), []string{"ExistingEndpoints: without SecurityGroups", "VpcCidrBlock"}},
-		{"database without port", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.Database = noPort }), []string{"Database and DatabasePort"}},
-		{"cognito without authorizer", with(func(p *privaterdsapi.PrivateRdsApiProps) {
-			p.AuthorizationType = awsapigateway.AuthorizationType_COGNITO
-		}), []string{"AuthorizationType: must be NONE or IAM"}},
-		{"health check path", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.HealthCheckPath = jsii.String("healthz") }), []string{"HealthCheckPath"}},
-		{"throttling", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.ThrottlingBurstLimit = jsii.Number(-5) }), []string{"ThrottlingBurstLimit"}},
-		{"access log prefix alone", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.LoadBalancerAccessLogsPrefix = jsii.String("x") }), []string{"LoadBalancerAccessLogsPrefix"}},
-		{"environment overrides a database variable", with(func(p *privaterdsapi.PrivateRdsApiProps) {
+		{"nil props", nil, []problem{{required, "props"}}},
+		{"missing image", &P{}, []problem{{required, "Image"}}},
+		{"container port 0", with(func(p *P) { p.ContainerPort = jsii.Number(0) }), []problem{{rng, "ContainerPort"}}},
+		{"container port 65536", with(func(p *P) { p.ContainerPort = jsii.Number(65536) }), []problem{{rng, "ContainerPort"}}},
+		{"fractional port", with(func(p *P) { p.ListenerPort = jsii.Number(80.5) }), []problem{{rng, "ListenerPort"}}},
+		{"negative listener port", with(func(p *P) { p.ListenerPort = jsii.Number(-1) }), []problem{{rng, "ListenerPort"}}},
+		{"database port", with(func(p *P) { p.DatabasePort = jsii.Number(70000) }), []problem{{rng, "DatabasePort"}}},
+		{"min above max", with(func(p *P) { p.MinCapacity = jsii.Number(3) }), []problem{{order, "MinCapacity and MaxCapacity"}}},
+		{"negative min", with(func(p *P) { p.MinCapacity = jsii.Number(-1) }), []problem{{rng, "MinCapacity"}}},
+		{"zero max", with(func(p *P) { p.MaxCapacity, p.MinCapacity = jsii.Number(0), jsii.Number(0) }), []problem{{rng, "MaxCapacity"}}},
+		{"cpu target 0", with(func(p *P) { p.TargetCpuUtilizationPercent = jsii.Number(0) }), []problem{{rng, "TargetCpuUtilizationPercent"}}},
+		{"cpu target 101", with(func(p *P) { p.TargetCpuUtilizationPercent = jsii.Number(101) }), []problem{{rng, "TargetCpuUtilizationPercent"}}},
+		{"deregistration 3601 s", with(func(p *P) { p.DeregistrationDelay = seconds(3601) }), []problem{{rng, "DeregistrationDelay"}}},
+		{"grace period", with(func(p *P) { p.HealthCheckGracePeriod = awscdk.Duration_Hours(jsii.Number(3)) }), []problem{{rng, "HealthCheckGracePeriod"}}},
+		{"unknown cpu", with(func(p *P) { p.Cpu = jsii.Number(300) }), []problem{{fargate, "Cpu"}}},
+		{"cpu memory pair", with(func(p *P) { p.MemoryLimitMiB = jsii.Number(4096) }), []problem{{fargate, "Cpu and MemoryLimitMiB"}}},
+		{"token cpu", with(func(p *P) { p.Cpu = token }), []problem{{tok, "Cpu"}}},
+		{"token memory", with(func(p *P) { p.MemoryLimitMiB = token }), []problem{{tok, "MemoryLimitMiB"}}},
+		{"token max azs", with(func(p *P) { p.MaxAzs = token }), []problem{{tok, "MaxAzs"}}},
+		{"token duration", with(func(p *P) { p.DeregistrationDelay = awscdk.Duration_Seconds(token) }), []problem{{tok, "DeregistrationDelay"}}},
+		{"token threshold", with(func(p *P) { p.HealthyThresholdCount = token }), []problem{{tok, "HealthyThresholdCount"}}},
+		{"empty stage", with(func(p *P) { p.StageName = jsii.String("") }), []problem{{format, "StageName"}}},
+		{"stage with space", with(func(p *P) { p.StageName = jsii.String("my stage") }), []problem{{format, "StageName"}}},
+		{"unknown link version", with(func(p *P) { p.VpcLinkVersion = "V3" }), []problem{{rng, "VpcLinkVersion"}}},
+		{"subnets without vpc", with(func(p *P) { p.VpcSubnets = &awsec2.SubnetSelection{} }), []problem{{requires, "VpcSubnets"}}},
+		{"existing endpoints without vpc", with(func(p *P) { p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{} }), []problem{{requires, "ExistingEndpoints"}}},
+		{"max azs with vpc", with(func(p *P) { p.Vpc, p.MaxAzs = isolated, jsii.Number(3) }), []problem{{conflict, "MaxAzs and Vpc"}}},
+		{"max azs 0", with(func(p *P) { p.MaxAzs = jsii.Number(0) }), []problem{{rng, "MaxAzs"}}},
+		{"vpc without isolated subnets", with(func(p *P) { p.Vpc = publicOnly }), []problem{{noSubnets, "Vpc"}}},
+		{"vpc without route table ids", with(func(p *P) { p.Vpc = noRouteTables }), []problem{{noRoutes, "Vpc"}}},
+		{"existing endpoints, no groups, no cidr", with(func(p *P) {
+			p.Vpc, p.ExistingEndpoints = noRouteTables, &privaterdsapi.ExistingEndpoints{}
+		}), []problem{{noCidr, "ExistingEndpoints"}}},
+		{"database without port", with(func(p *P) { p.Database = noPort }), []problem{{noDatabase, "Database and DatabasePort"}}},
+		{"cognito without authorizer", with(func(p *P) { p.AuthorizationType = awsapigateway.AuthorizationType_COGNITO }), []problem{{rng, "AuthorizationType"}}},
+		{"health check path", with(func(p *P) { p.HealthCheckPath = jsii.String("healthz") }), []problem{{format, "HealthCheckPath"}}},
+		{"health check interval 4 s", with(func(p *P) { p.HealthCheckInterval = seconds(4) }), []problem{{rng, "HealthCheckInterval"}}},
+		{"health check interval 301 s", with(func(p *P) { p.HealthCheckInterval = awscdk.Duration_Minutes(jsii.Number(6)) }), []problem{{rng, "HealthCheckInterval"}}},
+		{"health check timeout 1 s", with(func(p *P) { p.HealthCheckTimeout = seconds(1) }), []problem{{rng, "HealthCheckTimeout"}}},
+		{"health check timeout above interval", with(func(p *P) {
+			p.HealthCheckInterval, p.HealthCheckTimeout = seconds(10), seconds(20)
+		}), []problem{{conflict, "HealthCheckTimeout and HealthCheckInterval"}}},
+		{"healthy threshold 1", with(func(p *P) { p.HealthyThresholdCount = jsii.Number(1) }), []problem{{rng, "HealthyThresholdCount"}}},
+		{"unhealthy threshold 11", with(func(p *P) { p.UnhealthyThresholdCount = jsii.Number(11) }), []problem{{rng, "UnhealthyThresholdCount"}}},
+		{"http codes without path", with(func(p *P) { p.HealthCheckHealthyHttpCodes = jsii.String("200") }), []problem{{requires, "HealthCheckHealthyHttpCodes"}}},
+		{"http codes out of range", with(func(p *P) {
+			p.HealthCheckPath, p.HealthCheckHealthyHttpCodes = jsii.String("/healthz"), jsii.String("100-299")
+		}), []problem{{format, "HealthCheckHealthyHttpCodes"}}},
+		{"http codes reversed range", with(func(p *P) {
+			p.HealthCheckPath, p.HealthCheckHealthyHttpCodes = jsii.String("/healthz"), jsii.String("299-200")
+		}), []problem{{format, "HealthCheckHealthyHttpCodes"}}},
+		{"http codes not a list", with(func(p *P) {
+			p.HealthCheckPath, p.HealthCheckHealthyHttpCodes = jsii.String("/healthz"), jsii.String("2xx")
+		}), []problem{{format, "HealthCheckHealthyHttpCodes"}}},
+		{"throttling", with(func(p *P) { p.ThrottlingBurstLimit = jsii.Number(-5) }), []problem{{rng, "ThrottlingBurstLimit"}}},
+		{"access log prefix alone", with(func(p *P) { p.LoadBalancerAccessLogsPrefix = jsii.String("x") }), []problem{{requires, "LoadBalancerAccessLogsPrefix"}}},
+		{"empty web acl", with(func(p *P) { p.WebAclArn = jsii.String("") }), []problem{{format, "WebAclArn"}}},
+		{"environment overrides a database variable", with(func(p *P) {
 			p.DatabaseName = jsii.String("app")
 			p.Environment = &map[string]*string{"DB_NAME": jsii.String("other")}
-		}), []string{"Environment: DB_NAME is set by the construct"}},
-		{"variable in environment and secrets", with(func(p *privaterdsapi.PrivateRdsApiProps) {
+		}), []problem{{reserved, "Environment"}}},
+		{"secret overrides a database variable", with(func(p *P) {
+			p.DatabaseSecret = awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("Db1"), jsii.String("db"))
+			p.Secrets = &map[string]awsecs.Secret{"DB_PASSWORD": tokenSecret}
+		}), []problem{{reserved, "Secrets"}}},
+		{"variable in environment and secrets", with(func(p *P) {
 			p.Environment = &map[string]*string{"TOKEN": jsii.String("x")}
-			p.Secrets = &map[string]awsecs.Secret{"TOKEN": awsecs.Secret_FromSecretsManager(
-				awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("Token"), jsii.String("token")), nil)}
-		}), []string{"Environment and Secrets: TOKEN is in both"}},
-		{"host without secret", with(func(p *privaterdsapi.PrivateRdsApiProps) { p.DatabaseHost = jsii.String("db") }), []string{"DatabaseHost"}},
-		{"everything at once", &privaterdsapi.PrivateRdsApiProps{
+			p.Secrets = &map[string]awsecs.Secret{"TOKEN": tokenSecret}
+		}), []problem{{duplicate, "Environment and Secrets"}}},
+		{"variable without a value", with(func(p *P) { p.Environment = &map[string]*string{"EMPTY": nil} }), []problem{{required, "Environment"}}},
+		{"variable without a name", with(func(p *P) { p.Environment = &map[string]*string{"": jsii.String("x")} }), []problem{{format, "Environment"}}},
+		{"secret without a secret", with(func(p *P) { p.Secrets = &map[string]awsecs.Secret{"KEY": nil} }), []problem{{required, "Secrets"}}},
+		{"host without secret", with(func(p *P) { p.DatabaseHost = jsii.String("db") }), []problem{{requires, "DatabaseHost"}}},
+		{"everything at once", &P{
 			ContainerPort: jsii.Number(0), MinCapacity: jsii.Number(5), MaxCapacity: jsii.Number(4),
 			StageName: jsii.String(""), Cpu: jsii.Number(256), MemoryLimitMiB: jsii.Number(3000),
-		}, []string{"Image", "ContainerPort", "MinCapacity and MaxCapacity", "StageName", "Cpu and MemoryLimitMiB"}},
+		}, []problem{{required, "Image"}, {rng, "ContainerPort"}, {fargate, "Cpu and MemoryLimitMiB"},
+			{order, "MinCapacity and MaxCapacity"}, {format, "StageName"}}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := privaterdsapi.ValidateProps(c.props)
-			var verr *privaterdsapi.ValidationError
-			if !errors.As(err, &verr) {
-				t.Fatalf("ValidateProps = %v, want a *ValidationError", err)
+			if got := problemsOf(err); fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Fatalf("ValidateProps: problems %v, want %v\n%v", got, c.want, err)
 			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error does not contain %q:\n%s", w, err)
-				}
+			if strings.Contains(err.Error(), "e+289") {
+				t.Errorf("a token is shown as a float: %v", err)
 			}
-			if c.name != "everything at once" && c.name != "nil props" && len(verr.Problems) != 1 {
-				t.Errorf("want exactly one problem, got %d:\n%s", len(verr.Problems), err)
-			}
-			// The constructor refuses the same props, with the same error, before creating anything.
+			// The constructor refuses the same props, naming the construct's path, before it
+			// creates anything.
 			scope := awscdk.NewStack(app, jsii.String(fmt.Sprintf("Scope%d", i)), nil)
-			panicked := catch(func() { privaterdsapi.NewPrivateRdsApi(scope, jsii.String("Api"), c.props) })
-			if panicked == nil || panicked.Error() != err.Error() {
-				t.Errorf("NewPrivateRdsApi: panic %v, want %v", panicked, err)
+			panicked := recovered(func() { privaterdsapi.NewPrivateRdsApi(scope, jsii.String("Api"), c.props) })
+			var verr *privaterdsapi.ValidationError
+			if !errors.As(panicked, &verr) {
+				t.Fatalf("NewPrivateRdsApi panicked with %v, want a *ValidationError", panicked)
+			}
+			if want := fmt.Sprintf("Scope%d/Api", i); verr.Path != want || fmt.Sprint(problemsOf(verr)) != fmt.Sprint(c.want) {
+				t.Errorf("NewPrivateRdsApi: path %q problems %v, want %q %v", verr.Path, problemsOf(verr), want, c.want)
+			}
+			if !strings.HasPrefix(verr.Error(), "privaterdsapi: invalid PrivateRdsApiProps for Scope") {
+				t.Errorf("message does not name the construct: %s", verr)
 			}
 			if n := len(*scope.Node().Children()); n != 0 {
 				t.Errorf("NewPrivateRdsApi created %d constructs before refusing", n)
@@ -129,15 +190,38 @@ func TestBadProps(t *testing.T) {
 	}
 }
 
+// recovered runs f and returns the error it panicked with (or the panic value as an
+// error), or nil.
+func recovered(f func()) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = e
+			} else {
+				err = fmt.Errorf("%v", r)
+			}
+		}
+	}()
+	f()
+	return nil
+}
+
 func TestValidPropsPass(t *testing.T) {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Good"), nil)
 	image := awsecs.ContainerImage_FromRegistry(jsii.String("123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1"), nil)
+	port := awscdk.NewCfnParameter(stack, jsii.String("Port"), &awscdk.CfnParameterProps{Type: jsii.String("Number")}).ValueAsNumber()
 	for _, p := range []*privaterdsapi.PrivateRdsApiProps{
 		{Image: image},
 		{Image: image, Cpu: jsii.Number(16384), MemoryLimitMiB: jsii.Number(122880), MinCapacity: jsii.Number(0),
 			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(0)), StageName: jsii.String("v1_beta-2")},
 		{Image: image, Vpc: privaterdsapi.NewIsolatedVpc(stack, jsii.String("Vpc"), nil).Vpc, VpcLinkVersion: privaterdsapi.VpcLinkV1},
+		// Tokens where CloudFormation takes a parameter: range checks apply to concrete values only.
+		{Image: image, ContainerPort: port, ListenerPort: port, DatabasePort: port, MinCapacity: port, MaxCapacity: port,
+			TargetCpuUtilizationPercent: port, ThrottlingRateLimit: port, ThrottlingBurstLimit: port},
+		{Image: image, HealthCheckPath: jsii.String("/healthz"), HealthCheckHealthyHttpCodes: jsii.String("200,204,300-399"),
+			HealthCheckInterval: awscdk.Duration_Seconds(jsii.Number(5)), HealthCheckTimeout: awscdk.Duration_Seconds(jsii.Number(5)),
+			HealthyThresholdCount: jsii.Number(10), UnhealthyThresholdCount: jsii.Number(2)},
 	} {
 		if err := privaterdsapi.ValidateProps(p); err != nil {
 			t.Errorf("ValidateProps(%+v) = %v", p, err)

@@ -82,9 +82,9 @@ func closedSecurityGroup(scope constructs.Construct, id string, vpc awsec2.IVpc,
 
 // buildNetwork sets Vpc and Subnets: the given VPC, or a new IsolatedVpc.
 func (a *PrivateRdsApi) buildNetwork(p *settings) {
-	a.Subnets = subnetSelection(p.PrivateRdsApiProps)
-	if p.Vpc != nil {
-		a.Vpc = p.Vpc
+	a.Subnets = p.subnets
+	if p.vpc != nil {
+		a.Vpc = p.vpc
 		return
 	}
 	v := NewIsolatedVpc(a.Construct, jsii.String("Network"), &IsolatedVpcProps{

@@ -1,0 +1,215 @@
+package privaterdsapi
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Defaults of the optional props, as documented on PrivateRdsApiProps. Every default of
+// the construct is in this file: the constants, and resolve, which applies them.
+const (
+	DefaultContainerPort               = 8080
+	DefaultListenerPort                = 80
+	DefaultMaxAzs                      = 2
+	DefaultCpu                         = 256
+	DefaultMemoryLimitMiB              = 512
+	DefaultMinCapacity                 = 1
+	DefaultMaxCapacity                 = 2
+	DefaultTargetCpuUtilizationPercent = 80
+	DefaultDeregistrationDelaySeconds  = 30
+	DefaultHealthCheckGraceSeconds     = 180
+	DefaultHealthCheckIntervalSeconds  = 10
+	DefaultHealthyThresholdCount       = 2
+	DefaultUnhealthyThresholdCount     = 2
+	DefaultHealthCheckHealthyHttpCodes = "200-399"
+	DefaultStageName                   = "prod"
+	DefaultThrottlingRateLimit         = 100
+	DefaultThrottlingBurstLimit        = 200
+)
+
+// Elastic Load Balancing's own health check timeouts of a Network Load Balancer target
+// group, which apply when HealthCheckTimeout is not set: they must not exceed the
+// interval, so a shorter interval brings the timeout down with it.
+const (
+	elbTcpHealthCheckTimeoutSeconds  = 10
+	elbHttpHealthCheckTimeoutSeconds = 6
+)
+
+// settings is the complete configuration of one PrivateRdsApi: every prop with its
+// default applied. The builders (vpc.go, nlb.go, fargate.go, endpoints.go, gateway.go)
+// read settings, never the props.
+type settings struct {
+	image                       awsecs.ContainerImage
+	containerPort, listenerPort float64 // may be numeric tokens
+
+	vpc                 awsec2.IVpc // nil: the construct creates an IsolatedVpc
+	subnets             *awsec2.SubnetSelection
+	maxAzs              float64
+	existingEndpoints   *ExistingEndpoints
+	additionalEndpoints []awsec2.InterfaceVpcEndpointAwsService
+	s3PrefixListId      *string
+
+	cpu, memory  float64
+	platform     *awsecs.RuntimePlatform
+	environment  map[string]*string
+	secrets      map[string]awsecs.Secret
+	logRetention awslogs.RetentionDays
+
+	database       awsec2.IConnectable
+	databasePort   *float64 // nil: the database's default port
+	databaseSecret awssecretsmanager.ISecret
+	databaseHost   *string
+	databaseName   *string
+
+	minCapacity, maxCapacity, targetCpu float64 // may be numeric tokens
+	grace, deregistration               awscdk.Duration
+
+	healthCheck      *elbv2.HealthCheck
+	accessLogsBucket awss3.IBucket
+	accessLogsPrefix *string
+
+	stageName             string
+	linkVersion           VpcLinkVersion
+	rateLimit, burstLimit float64 // may be numeric tokens
+	loggingLevel          awsapigateway.MethodLoggingLevel
+	authorizer            awsapigateway.IAuthorizer
+	authorizationType     awsapigateway.AuthorizationType
+	webAclArn             *string
+	createAccountRole     bool
+}
+
+// resolve applies the defaults to props, which ValidateProps has accepted; d are its
+// durations, read by ValidateProps.
+func resolve(p *PrivateRdsApiProps, d durations) *settings {
+	s := &settings{
+		image:             p.Image,
+		containerPort:     orDefault(p.ContainerPort, DefaultContainerPort),
+		listenerPort:      orDefault(p.ListenerPort, DefaultListenerPort),
+		vpc:               p.Vpc,
+		subnets:           subnetSelection(p),
+		maxAzs:            orDefault(p.MaxAzs, DefaultMaxAzs),
+		existingEndpoints: p.ExistingEndpoints,
+		s3PrefixListId:    p.S3PrefixListId,
+		cpu:               orDefault(p.Cpu, DefaultCpu),
+		memory:            orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
+		platform:          p.RuntimePlatform,
+		environment:       map[string]*string{},
+		secrets:           map[string]awsecs.Secret{},
+		logRetention:      p.LogRetention,
+		database:          p.Database,
+		databasePort:      p.DatabasePort,
+		databaseSecret:    p.DatabaseSecret,
+		databaseHost:      p.DatabaseHost,
+		databaseName:      p.DatabaseName,
+		minCapacity:       orDefault(p.MinCapacity, DefaultMinCapacity),
+		maxCapacity:       orDefault(p.MaxCapacity, DefaultMaxCapacity),
+		targetCpu:         orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),
+		grace:             p.HealthCheckGracePeriod,
+		deregistration:    p.DeregistrationDelay,
+		accessLogsBucket:  p.LoadBalancerAccessLogsBucket,
+		accessLogsPrefix:  p.LoadBalancerAccessLogsPrefix,
+		stageName:         DefaultStageName,
+		linkVersion:       p.VpcLinkVersion,
+		rateLimit:         orDefault(p.ThrottlingRateLimit, DefaultThrottlingRateLimit),
+		burstLimit:        orDefault(p.ThrottlingBurstLimit, DefaultThrottlingBurstLimit),
+		loggingLevel:      p.LoggingLevel,
+		authorizer:        p.Authorizer,
+		authorizationType: p.AuthorizationType,
+		webAclArn:         p.WebAclArn,
+		createAccountRole: p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
+		healthCheck:       healthCheckOf(p, d),
+	}
+	if p.AdditionalEndpoints != nil {
+		s.additionalEndpoints = *p.AdditionalEndpoints
+	}
+	if s.platform == nil {
+		s.platform = &awsecs.RuntimePlatform{
+			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
+			CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
+		}
+	}
+	if p.Environment != nil {
+		for k, v := range *p.Environment {
+			s.environment[k] = v
+		}
+	}
+	if p.Secrets != nil {
+		for k, v := range *p.Secrets {
+			s.secrets[k] = v
+		}
+	}
+	if s.logRetention == "" {
+		s.logRetention = awslogs.RetentionDays_ONE_MONTH
+	}
+	if s.grace == nil {
+		s.grace = awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGraceSeconds))
+	}
+	if s.deregistration == nil {
+		s.deregistration = awscdk.Duration_Seconds(jsii.Number(DefaultDeregistrationDelaySeconds))
+	}
+	if p.StageName != nil {
+		s.stageName = *p.StageName
+	}
+	if s.linkVersion == VpcLinkDefault {
+		s.linkVersion = VpcLinkV2
+	}
+	if s.loggingLevel == "" {
+		s.loggingLevel = awsapigateway.MethodLoggingLevel_ERROR
+	}
+	if s.authorizer == nil && s.authorizationType == "" {
+		s.authorizationType = awsapigateway.AuthorizationType_NONE
+	}
+	return s
+}
+
+// healthCheckOf is the target group's health check: TCP on the container port, or HTTP
+// GET of HealthCheckPath; ELB's own timeout unless it would exceed the interval.
+func healthCheckOf(p *PrivateRdsApiProps, d durations) *elbv2.HealthCheck {
+	interval := orDefault(d.interval, DefaultHealthCheckIntervalSeconds)
+	h := &elbv2.HealthCheck{
+		Enabled:                 jsii.Bool(true),
+		Protocol:                elbv2.Protocol_TCP,
+		Interval:                awscdk.Duration_Seconds(jsii.Number(interval)),
+		HealthyThresholdCount:   jsii.Number(orDefault(p.HealthyThresholdCount, DefaultHealthyThresholdCount)),
+		UnhealthyThresholdCount: jsii.Number(orDefault(p.UnhealthyThresholdCount, DefaultUnhealthyThresholdCount)),
+	}
+	elbTimeout := float64(elbTcpHealthCheckTimeoutSeconds)
+	if p.HealthCheckPath != nil {
+		h.Protocol = elbv2.Protocol_HTTP
+		h.Path = p.HealthCheckPath
+		h.HealthyHttpCodes = jsii.String(DefaultHealthCheckHealthyHttpCodes)
+		if p.HealthCheckHealthyHttpCodes != nil {
+			h.HealthyHttpCodes = p.HealthCheckHealthyHttpCodes
+		}
+		elbTimeout = elbHttpHealthCheckTimeoutSeconds
+	}
+	switch {
+	case d.timeout != nil:
+		h.Timeout = awscdk.Duration_Seconds(jsii.Number(*d.timeout))
+	case interval < elbTimeout:
+		h.Timeout = awscdk.Duration_Seconds(jsii.Number(interval))
+	}
+	return h
+}
+
+// subnetSelection is the tasks' subnet selection: VpcSubnets, or the isolated subnets.
+func subnetSelection(p *PrivateRdsApiProps) *awsec2.SubnetSelection {
+	if p.VpcSubnets != nil {
+		return p.VpcSubnets
+	}
+	return &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+}
+
+func orDefault(v *float64, def float64) float64 {
+	if v == nil {
+		return def
+	}
+	return *v
+}

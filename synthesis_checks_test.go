@@ -1,0 +1,341 @@
+package privaterdsapi_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/seed07617466/privaterdsapi"
+	"github.com/seed07617466/privaterdsapi/internal/scenarios"
+)
+
+// mistake is one way to build an app: either synthesis fails with the problems of the
+// API at path, or it succeeds and check asserts on the template of the stack.
+type mistake struct {
+	name  string
+	build func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi)
+	// fails: the path of the API whose problems these are; empty when synthesis succeeds.
+	path  string
+	want  []problem
+	check func(t *testing.T, tpl *synthesized)
+}
+
+func api(s awscdk.Stack, id string, props *privaterdsapi.PrivateRdsApiProps) *privaterdsapi.PrivateRdsApi {
+	return privaterdsapi.NewPrivateRdsApi(s, jsii.String(id), props)
+}
+
+func registryImage(uri string) awsecs.ContainerImage {
+	return awsecs.ContainerImage_FromRegistry(jsii.String(uri), nil)
+}
+
+// assetImage is an image asset of a directory with a Dockerfile (nothing is built).
+func assetImage(t *testing.T) awsecs.ContainerImage {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return awsecs.ContainerImage_FromAsset(jsii.String(dir), nil)
+}
+
+func envStack(app awscdk.App, name string) awscdk.Stack {
+	return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: scenarios.Env()})
+}
+
+func agnosticStack(app awscdk.App, name string) awscdk.Stack {
+	return awscdk.NewStack(app, jsii.String(name), nil)
+}
+
+// lookupContext is what `cdk synth` caches in cdk.context.json for
+// Vpc_FromLookup(VpcId: scenarios' imported VPC) in the scenarios' environment.
+func lookupContext() map[string]any {
+	key := "vpc-provider:account=" + scenarios.Account + ":filter.vpc-id=vpc-0a1b2c3d4e5f60718:region=" + scenarios.Region + ":returnAsymmetricSubnets=true"
+	return map[string]any{key: map[string]any{
+		"vpcId":             "vpc-0a1b2c3d4e5f60718",
+		"vpcCidrBlock":      "10.20.0.0/16",
+		"availabilityZones": []any{},
+		"subnetGroups": []any{map[string]any{"name": "Isolated", "type": "Isolated", "subnets": []any{
+			map[string]any{"subnetId": "subnet-0aaaaaaaaaaaaaaa1", "cidr": "10.20.0.0/24", "availabilityZone": "eu-west-1a", "routeTableId": "rtb-0aaaaaaaaaaaaaaa1"},
+			map[string]any{"subnetId": "subnet-0bbbbbbbbbbbbbbb2", "cidr": "10.20.1.0/24", "availabilityZone": "eu-west-1b", "routeTableId": "rtb-0bbbbbbbbbbbbbbb2"},
+		}}},
+	}}
+}
+
+func lookup(s awscdk.Stack, id string) awsec2.IVpc {
+	return awsec2.Vpc_FromLookup(s, jsii.String(id), &awsec2.VpcLookupOptions{VpcId: jsii.String("vpc-0a1b2c3d4e5f60718")})
+}
+
+// TestSynthesisMistakes is the table of mistakes that only synthesis can see, and of
+// legitimate inputs that must synthesize: each asserts the exact outcome.
+func TestSynthesisMistakes(t *testing.T) {
+	param := func(s awscdk.Stack, name string) *float64 {
+		return awscdk.NewCfnParameter(s, jsii.String(name), &awscdk.CfnParameterProps{Type: jsii.String("Number")}).ValueAsNumber()
+	}
+	cases := []mistake{
+		{name: "public registry image", path: "Hub/Api", want: []problem{{privaterdsapi.ProblemImageNotEcr, "Image"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := agnosticStack(app, "Hub")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: registryImage("nginx")})}
+			}},
+		{name: "ghcr.io image", path: "Ghcr/Api", want: []problem{{privaterdsapi.ProblemImageNotEcr, "Image"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "Ghcr")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: registryImage("ghcr.io/acme/orders:1.0")})}
+			}},
+		{name: "another region's ECR URI", path: "OtherRegion/Api", want: []problem{{privaterdsapi.ProblemImageRegion, "Image"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "OtherRegion")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+					Image: registryImage("123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.0")})}
+			}},
+		{name: "another region's ECR repository", path: "OtherRegionRepo/Api", want: []problem{{privaterdsapi.ProblemImageRegion, "Image"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "OtherRegionRepo")
+				repo := awsecr.Repository_FromRepositoryArn(s, jsii.String("Repo"), jsii.String("arn:aws:ecr:us-east-1:123456789012:repository/orders"))
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+					Image: awsecs.ContainerImage_FromEcrRepository(repo, jsii.String("1.0"))})}
+			}},
+		{name: "another account's ECR in the stack's region", check: imageIs("210987654321.dkr.ecr.eu-west-1.amazonaws.com/orders:1.0"),
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "OtherAccount")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+					Image: registryImage("210987654321.dkr.ecr.eu-west-1.amazonaws.com/orders:1.0")})}
+			}},
+		{name: "pull-through cache", check: imageIs("123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/nginx:1.27"),
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "PullThrough")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+					Image: registryImage("123456789012.dkr.ecr.eu-west-1.amazonaws.com/docker-hub/library/nginx:1.27")})}
+			}},
+		{name: "ECR URI with the agnostic stack's region token", check: func(t *testing.T, s *synthesized) {},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := agnosticStack(app, "RegionToken")
+				uri := awscdk.Fn_Join(jsii.String(""), &[]*string{s.Account(), jsii.String(".dkr.ecr."), s.Region(), jsii.String("."), s.UrlSuffix(), jsii.String("/orders:1.0")})
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)})}
+			}},
+		{name: "ECR URI with a literal region in an agnostic stack", check: func(t *testing.T, s *synthesized) {
+			if err := catch(func() {
+				assertions.Annotations_FromStack(s.built.Stack).HasWarning(jsii.String("/RegionLiteral/Api"),
+					assertions.Match_StringLikeRegexp(jsii.String("region eu-west-1 and the stack is environment-agnostic")))
+			}); err != nil {
+				t.Error(err)
+			}
+		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+			s := agnosticStack(app, "RegionLiteral")
+			return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+				Image: registryImage("123456789012.dkr.ecr.eu-west-1.amazonaws.com/orders:1.0")})}
+		}},
+		{name: "ECR repository in an agnostic stack", check: func(t *testing.T, s *synthesized) {},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := agnosticStack(app, "Repository")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s)})}
+			}},
+		{name: "image asset, agnostic stack", check: func(t *testing.T, s *synthesized) {},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := agnosticStack(app, "AssetAgnostic")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)})}
+			}},
+		{name: "image asset, environment-specific stack", check: func(t *testing.T, s *synthesized) {},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "AssetEnv")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)})}
+			}},
+		{name: "two imports of one VPC in one stack share the endpoints", check: sharedEndpoints("Orders", "Billing"),
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "TwoImports")
+				first := api(s, "Orders", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: scenarios.ImportedVpc(s)})
+				again := awsec2.Vpc_FromVpcAttributes(s, jsii.String("SameVpc"), &awsec2.VpcAttributes{
+					VpcId: jsii.String("vpc-0a1b2c3d4e5f60718"), AvailabilityZones: jsii.Strings("eu-west-1a", "eu-west-1b"),
+					IsolatedSubnetIds:           jsii.Strings("subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"),
+					IsolatedSubnetRouteTableIds: jsii.Strings("rtb-0aaaaaaaaaaaaaaa1", "rtb-0bbbbbbbbbbbbbbb2"),
+				})
+				second := api(s, "Billing", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: again})
+				if privaterdsapi.EndpointsOf(again) != first.Endpoints || second.Endpoints != first.Endpoints {
+					t.Error("the two imports do not share one PrivateEndpoints")
+				}
+				return s, []*privaterdsapi.PrivateRdsApi{first, second}
+			}},
+		{name: "two lookups of one VPC with cached context share the endpoints", check: sharedEndpoints("Orders", "Billing"),
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "TwoLookups")
+				for k, v := range lookupContext() {
+					s.Node().SetContext(jsii.String(k), v)
+				}
+				first := api(s, "Orders", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: lookup(s, "Vpc")})
+				second := api(s, "Billing", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: lookup(s, "SameVpc")})
+				return s, []*privaterdsapi.PrivateRdsApi{first, second}
+			}},
+		{name: "one VPC imported in two stacks", path: "Second/Api", want: []problem{{privaterdsapi.ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				first := envStack(app, "First")
+				api(first, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(first), Vpc: scenarios.ImportedVpc(first)})
+				second := envStack(app, "Second")
+				return second, []*privaterdsapi.PrivateRdsApi{api(second, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(second), Vpc: scenarios.ImportedVpc(second)})}
+			}},
+		{name: "one VPC in two stacks, the second with ExistingEndpoints", check: func(t *testing.T, s *synthesized) {
+			s.count(t, "AWS::EC2::VPCEndpoint", 0)
+			s.has(t, "AWS::EC2::SecurityGroupIngress", map[string]any{"Description": "HTTPS to the existing VPC interface endpoints",
+				"GroupId": map[string]any{"Fn::ImportValue": assertions.Match_AnyValue()}})
+		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+			first := envStack(app, "Shared")
+			vpc := scenarios.ImportedVpc(first)
+			api(first, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(first), Vpc: vpc})
+			second := envStack(app, "Reuser")
+			return second, []*privaterdsapi.PrivateRdsApi{api(second, "Api", &privaterdsapi.PrivateRdsApiProps{
+				Image: scenarios.Image(second), Vpc: scenarios.ImportedVpc(second),
+				ExistingEndpoints: &privaterdsapi.ExistingEndpoints{SecurityGroups: &[]awsec2.ISecurityGroup{privaterdsapi.EndpointsOf(vpc).SecurityGroup}},
+			})}
+		}},
+		{name: "lookups pending in two stacks (first pass of cdk synth)", check: func(t *testing.T, s *synthesized) {},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				first := envStack(app, "PendingA")
+				api(first, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(first), Vpc: lookup(first, "Vpc")})
+				second := envStack(app, "PendingB")
+				return second, []*privaterdsapi.PrivateRdsApi{api(second, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(second), Vpc: lookup(second, "Vpc")})}
+			}},
+		{name: "token ports and capacities from parameters", check: tokenPorts,
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := agnosticStack(app, "Parameters")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+					Image: scenarios.Image(s), ContainerPort: param(s, "ContainerPort"), ListenerPort: param(s, "ListenerPort"),
+					MinCapacity: param(s, "MinCapacity"), MaxCapacity: param(s, "MaxCapacity"),
+					TargetCpuUtilizationPercent: param(s, "TargetCpu"),
+					ThrottlingRateLimit:         param(s, "Rate"), ThrottlingBurstLimit: param(s, "Burst"),
+				})}
+			}},
+		{name: "health check props", check: healthCheckProps,
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := agnosticStack(app, "HealthCheck")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{
+					Image: scenarios.Image(s), HealthCheckPath: jsii.String("/healthz"), HealthCheckHealthyHttpCodes: jsii.String("200,204"),
+					HealthCheckInterval: awscdk.Duration_Seconds(jsii.Number(5)), HealthyThresholdCount: jsii.Number(3),
+					UnhealthyThresholdCount: jsii.Number(4),
+				})}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// CDK's built-in template validation is off here: the placeholder VPC of a pending
+			// lookup has IDs that are not valid by design, and the scenario tests keep it on.
+			app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+			stack, apis := c.build(app)
+			synthErr := recovered(func() { app.Synth(nil) })
+			if c.path == "" {
+				if synthErr != nil {
+					t.Fatalf("synthesis failed: %v", synthErr)
+				}
+				for _, a := range apis {
+					if err := a.Validate(); err != nil {
+						t.Errorf("Validate: %v", err)
+					}
+				}
+				c.check(t, synthesize(t, c.name, stack))
+				return
+			}
+			var failing *privaterdsapi.PrivateRdsApi
+			for _, a := range apis {
+				if *a.Node().Path() == c.path {
+					failing = a
+				}
+			}
+			if failing == nil {
+				t.Fatalf("no API at %s", c.path)
+			}
+			err := failing.Validate()
+			var verr *privaterdsapi.ValidationError
+			if !errors.As(err, &verr) || verr.Path != c.path || fmt.Sprint(problemsOf(err)) != fmt.Sprint(c.want) {
+				t.Fatalf("Validate = %v, want problems %v at %s", err, c.want, c.path)
+			}
+			// Synthesis fails with that error, and only with it.
+			if synthErr == nil || !strings.Contains(synthErr.Error(), verr.Error()) {
+				t.Errorf("synthesis error %v\ndoes not carry %v", synthErr, verr)
+			}
+			if c.want[0].code == privaterdsapi.ProblemEndpointsInTwoStacks &&
+				(!strings.Contains(verr.Error(), "stack First") || !strings.Contains(verr.Error(), "stack Second") || !strings.Contains(verr.Error(), "ExistingEndpoints")) {
+				t.Errorf("the error must name both stacks and ExistingEndpoints: %v", verr)
+			}
+		})
+	}
+}
+
+// synthesize reads the template of an already synthesized stack.
+func synthesize(t *testing.T, name string, stack awscdk.Stack) *synthesized {
+	tpl := assertions.Template_FromStack(stack, nil)
+	raw, err := json.Marshal(tpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &synthesized{name: name, tpl: tpl, built: &scenarios.Built{Stack: stack}}
+	if err := json.Unmarshal(raw, &s.json); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func imageIs(uri string) func(t *testing.T, s *synthesized) {
+	return func(t *testing.T, s *synthesized) {
+		s.has(t, "AWS::ECS::TaskDefinition", map[string]any{"ContainerDefinitions": []any{map[string]any{"Image": uri}}})
+	}
+}
+
+// sharedEndpoints asserts one set of endpoints that admits the tasks of both APIs.
+func sharedEndpoints(first, second string) func(t *testing.T, s *synthesized) {
+	return func(t *testing.T, s *synthesized) {
+		for svc, list := range serviceNames(s) {
+			if len(list) != 1 {
+				t.Errorf("%d endpoints for %s, want 1", len(list), svc)
+			}
+		}
+		s.count(t, "AWS::EC2::VPCEndpoint", 4) // ecr.api, ecr.dkr, logs, s3
+		endpointSG := s.only(t, "AWS::EC2::SecurityGroup", "PrivateRdsApiEndpoints").id + ".GroupId"
+		ingress, _ := s.rules()
+		want := []string{
+			"tcp:443-443 from/to " + s.only(t, "AWS::EC2::SecurityGroup", second+"ServiceSecurityGroup").id + ".GroupId",
+			"tcp:443-443 from/to " + s.only(t, "AWS::EC2::SecurityGroup", first+"ServiceSecurityGroup").id + ".GroupId",
+		}
+		if got := rulesOf(ingress, endpointSG); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("endpoint ingress:\n got %v\nwant %v", got, want)
+		}
+	}
+}
+
+func tokenPorts(t *testing.T, s *synthesized) {
+	ref := func(name string) map[string]any { return map[string]any{"Ref": name} }
+	s.has(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{"Port": ref("ContainerPort")})
+	s.has(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": ref("ListenerPort")})
+	s.has(t, "AWS::ECS::TaskDefinition", map[string]any{"ContainerDefinitions": []any{map[string]any{
+		"PortMappings": []any{map[string]any{"ContainerPort": ref("ContainerPort")}}}}})
+	s.has(t, "AWS::ECS::Service", map[string]any{"DesiredCount": ref("MinCapacity"),
+		"LoadBalancers": []any{map[string]any{"ContainerPort": ref("ContainerPort")}}})
+	s.has(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": ref("MinCapacity"), "MaxCapacity": ref("MaxCapacity")})
+	s.has(t, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
+		"TargetTrackingScalingPolicyConfiguration": map[string]any{"TargetValue": ref("TargetCpu")}})
+	s.has(t, "AWS::ApiGateway::Stage", map[string]any{"MethodSettings": []any{map[string]any{
+		"ThrottlingRateLimit": ref("Rate"), "ThrottlingBurstLimit": ref("Burst")}}})
+	s.has(t, "AWS::ApiGateway::Method", map[string]any{"Integration": map[string]any{"Uri": map[string]any{"Fn::Join": []any{"", []any{
+		"http://", assertions.Match_AnyValue(), ":", ref("ListenerPort"), "/{proxy}"}}}}})
+	tasks := s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id + ".GroupId"
+	ingress, _ := s.rules()
+	if got := rulesOf(ingress, tasks); len(got) != 1 || got[0] != "tcp:ContainerPort-ContainerPort from/to "+
+		s.only(t, "AWS::EC2::SecurityGroup", "ApiLoadBalancerSecurityGroup").id+".GroupId" {
+		t.Errorf("task ingress with a token port: %v", got)
+	}
+}
+
+func healthCheckProps(t *testing.T, s *synthesized) {
+	s.has(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{
+		"HealthCheckProtocol": "HTTP", "HealthCheckPath": "/healthz", "Matcher": map[string]any{"HttpCode": "200,204"},
+		"HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 5, // ELB's 6 s would exceed the interval
+		"HealthyThresholdCount": 3, "UnhealthyThresholdCount": 4,
+	})
+}
