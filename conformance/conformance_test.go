@@ -168,6 +168,23 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// eachScenario runs check in a subtest for every scenario of all; the subtest of a scenario
+// that did not synthesize fails instead. It returns whether every scenario synthesized.
+func eachScenario(t *testing.T, all []*synthesis, check func(t *testing.T, s *synthesis)) (complete bool) {
+	t.Helper()
+	complete = true
+	for _, s := range all {
+		t.Run(s.Scenario, func(t *testing.T) {
+			if s.Err != nil {
+				complete = false
+				t.Fatal(s.Err)
+			}
+			check(t, s)
+		})
+	}
+	return complete
+}
+
 func report(t *testing.T, failures, logs []string) {
 	t.Helper()
 	for _, l := range logs {
@@ -298,63 +315,56 @@ type suppression struct {
 func TestSuppressions(t *testing.T) {
 	all := synthesizeAll()
 	seen := map[suppressionKind][]string{}
-	complete := true
-	for _, s := range all {
-		t.Run(s.Scenario, func(t *testing.T) {
-			if s.Err != nil {
-				complete = false
-				t.Fatal(s.Err)
+	complete := eachScenario(t, all, func(t *testing.T, s *synthesis) {
+		ids := make([]string, 0, len(s.Template.Resources))
+		for id := range s.Template.Resources {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			r := s.Template.Resources[id]
+			raw, ok := r.Metadata[privaterdsapi.NagMetadataKey]
+			if !ok {
+				continue
 			}
-			ids := make([]string, 0, len(s.Template.Resources))
-			for id := range s.Template.Resources {
-				ids = append(ids, id)
+			where := fmt.Sprintf("%s %s (%s)", r.Type, id, r.path())
+			var md struct {
+				RulesToSuppress []suppression `json:"rules_to_suppress"`
 			}
-			sort.Strings(ids)
-			for _, id := range ids {
-				r := s.Template.Resources[id]
-				raw, ok := r.Metadata[privaterdsapi.NagMetadataKey]
-				if !ok {
-					continue
-				}
-				where := fmt.Sprintf("%s %s (%s)", r.Type, id, r.path())
-				var md struct {
-					RulesToSuppress []suppression `json:"rules_to_suppress"`
-				}
-				dec := json.NewDecoder(bytes.NewReader(raw))
-				dec.DisallowUnknownFields() // cdk-nag ignores what it does not know
-				if err := dec.Decode(&md); err != nil || len(md.RulesToSuppress) == 0 {
-					t.Errorf("%s: %s metadata is not a non-empty rules_to_suppress list (%v): %s",
-						where, privaterdsapi.NagMetadataKey, err, raw)
-					continue
-				}
-				if !s.owned.owns(r.path()) {
-					t.Errorf("%s: carries cdk-nag suppressions, but is not a resource the construct created", where)
-				}
-				for _, sup := range md.RulesToSuppress {
-					reason := sup.Reason
-					if sup.IsReasonEncoded {
-						b, err := base64.StdEncoding.DecodeString(reason)
-						if err != nil {
-							t.Errorf("%s: %s: encoded reason is not base64: %v", where, sup.ID, err)
-						}
-						reason = string(b)
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields() // cdk-nag ignores what it does not know
+			if err := dec.Decode(&md); err != nil || len(md.RulesToSuppress) == 0 {
+				t.Errorf("%s: %s metadata is not a non-empty rules_to_suppress list (%v): %s",
+					where, privaterdsapi.NagMetadataKey, err, raw)
+				continue
+			}
+			if !s.owned.owns(r.path()) {
+				t.Errorf("%s: carries cdk-nag suppressions, but is not a resource the construct created", where)
+			}
+			for _, sup := range md.RulesToSuppress {
+				reason := sup.Reason
+				if sup.IsReasonEncoded {
+					b, err := base64.StdEncoding.DecodeString(reason)
+					if err != nil {
+						t.Errorf("%s: %s: encoded reason is not base64: %v", where, sup.ID, err)
 					}
-					if !strings.HasPrefix(sup.ID, "AwsSolutions-") {
-						t.Errorf("%s: suppression id %q does not start with AwsSolutions-", where, sup.ID)
-					}
-					if n := utf8.RuneCountInString(strings.TrimSpace(reason)); n < minReasonLength {
-						t.Errorf("%s: %s: reason has %d characters, fewer than %d: %q", where, sup.ID, n, minReasonLength, reason)
-					}
-					kind := suppressionKind{sup.ID, r.Type, canonicalJSON(sup.AppliesTo)}
-					seen[kind] = appendOnce(seen[kind], s.Scenario)
-					if _, ok := reviewedSuppressions[kind]; !ok {
-						t.Errorf("%s: suppression not in reviewedSuppressions; review it, then add\n\t%#v: %q,\n(reason: %s)",
-							where, kind, "what it is for", reason)
-					}
+					reason = string(b)
+				}
+				if !strings.HasPrefix(sup.ID, "AwsSolutions-") {
+					t.Errorf("%s: suppression id %q does not start with AwsSolutions-", where, sup.ID)
+				}
+				if n := utf8.RuneCountInString(strings.TrimSpace(reason)); n < minReasonLength {
+					t.Errorf("%s: %s: reason has %d characters, fewer than %d: %q", where, sup.ID, n, minReasonLength, reason)
+				}
+				kind := suppressionKind{sup.ID, r.Type, canonicalJSON(sup.AppliesTo)}
+				seen[kind] = appendOnce(seen[kind], s.Scenario)
+				if _, ok := reviewedSuppressions[kind]; !ok {
+					t.Errorf("%s: suppression not in reviewedSuppressions; review it, then add\n\t%#v: %q,\n(reason: %s)",
+						where, kind, "what it is for", reason)
 				}
 			}
-		})
-	}
+		}
+	})
 	t.Run("reviewed-table-in-use", func(t *testing.T) {
 		if !complete {
 			t.Skip("not every scenario was synthesized")
