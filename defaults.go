@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -61,6 +62,12 @@ type settings struct {
 	environment  map[string]*string
 	secrets      map[string]awsecs.Secret
 	logRetention awslogs.RetentionDays
+	logKey       awskms.IKey
+
+	readonlyRoot   bool
+	user           *string
+	containerCheck *awsecs.HealthCheck
+	exec           bool
 
 	database       awsec2.IConnectable
 	databasePort   *float64 // nil: the database's default port
@@ -71,12 +78,14 @@ type settings struct {
 	minCapacity, maxCapacity, targetCpu float64 // may be numeric tokens
 	grace, deregistration               awscdk.Duration
 
-	healthCheck      *elbv2.HealthCheck
-	accessLogsBucket awss3.IBucket
-	accessLogsPrefix *string
+	healthCheck        *elbv2.HealthCheck
+	accessLogsBucket   awss3.IBucket
+	accessLogsPrefix   *string
+	deletionProtection bool
 
 	stageName             string
 	linkVersion           VpcLinkVersion
+	tracing               bool
 	rateLimit, burstLimit float64 // may be numeric tokens
 	loggingLevel          awsapigateway.MethodLoggingLevel
 	authorizer            awsapigateway.IAuthorizer
@@ -89,42 +98,49 @@ type settings struct {
 // durations, read by ValidateProps.
 func resolve(p *PrivateRdsApiProps, d durations) *settings {
 	s := &settings{
-		image:             p.Image,
-		containerPort:     orDefault(p.ContainerPort, DefaultContainerPort),
-		listenerPort:      orDefault(p.ListenerPort, DefaultListenerPort),
-		vpc:               p.Vpc,
-		subnets:           subnetSelection(p),
-		maxAzs:            orDefault(p.MaxAzs, DefaultMaxAzs),
-		existingEndpoints: p.ExistingEndpoints,
-		s3PrefixListId:    p.S3PrefixListId,
-		cpu:               orDefault(p.Cpu, DefaultCpu),
-		memory:            orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
-		platform:          p.RuntimePlatform,
-		environment:       map[string]*string{},
-		secrets:           map[string]awsecs.Secret{},
-		logRetention:      p.LogRetention,
-		database:          p.Database,
-		databasePort:      p.DatabasePort,
-		databaseSecret:    p.DatabaseSecret,
-		databaseHost:      p.DatabaseHost,
-		databaseName:      p.DatabaseName,
-		minCapacity:       orDefault(p.MinCapacity, DefaultMinCapacity),
-		maxCapacity:       orDefault(p.MaxCapacity, DefaultMaxCapacity),
-		targetCpu:         orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),
-		grace:             p.HealthCheckGracePeriod,
-		deregistration:    p.DeregistrationDelay,
-		accessLogsBucket:  p.LoadBalancerAccessLogsBucket,
-		accessLogsPrefix:  p.LoadBalancerAccessLogsPrefix,
-		stageName:         DefaultStageName,
-		linkVersion:       p.VpcLinkVersion,
-		rateLimit:         orDefault(p.ThrottlingRateLimit, DefaultThrottlingRateLimit),
-		burstLimit:        orDefault(p.ThrottlingBurstLimit, DefaultThrottlingBurstLimit),
-		loggingLevel:      p.LoggingLevel,
-		authorizer:        p.Authorizer,
-		authorizationType: p.AuthorizationType,
-		webAclArn:         p.WebAclArn,
-		createAccountRole: p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
-		healthCheck:       healthCheckOf(p, d),
+		image:              p.Image,
+		containerPort:      orDefault(p.ContainerPort, DefaultContainerPort),
+		listenerPort:       orDefault(p.ListenerPort, DefaultListenerPort),
+		vpc:                p.Vpc,
+		subnets:            subnetSelection(p),
+		maxAzs:             orDefault(p.MaxAzs, DefaultMaxAzs),
+		existingEndpoints:  p.ExistingEndpoints,
+		s3PrefixListId:     p.S3PrefixListId,
+		cpu:                orDefault(p.Cpu, DefaultCpu),
+		memory:             orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
+		platform:           p.RuntimePlatform,
+		environment:        map[string]*string{},
+		secrets:            map[string]awsecs.Secret{},
+		logRetention:       p.LogRetention,
+		logKey:             p.LogEncryptionKey,
+		readonlyRoot:       p.ReadonlyRootFilesystem == nil || *p.ReadonlyRootFilesystem,
+		user:               p.User,
+		containerCheck:     p.ContainerHealthCheck,
+		exec:               p.EnableExecuteCommand != nil && *p.EnableExecuteCommand,
+		deletionProtection: p.DeletionProtection != nil && *p.DeletionProtection,
+		tracing:            p.TracingEnabled != nil && *p.TracingEnabled,
+		database:           p.Database,
+		databasePort:       p.DatabasePort,
+		databaseSecret:     p.DatabaseSecret,
+		databaseHost:       p.DatabaseHost,
+		databaseName:       p.DatabaseName,
+		minCapacity:        orDefault(p.MinCapacity, DefaultMinCapacity),
+		maxCapacity:        orDefault(p.MaxCapacity, DefaultMaxCapacity),
+		targetCpu:          orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),
+		grace:              p.HealthCheckGracePeriod,
+		deregistration:     p.DeregistrationDelay,
+		accessLogsBucket:   p.LoadBalancerAccessLogsBucket,
+		accessLogsPrefix:   p.LoadBalancerAccessLogsPrefix,
+		stageName:          DefaultStageName,
+		linkVersion:        p.VpcLinkVersion,
+		rateLimit:          orDefault(p.ThrottlingRateLimit, DefaultThrottlingRateLimit),
+		burstLimit:         orDefault(p.ThrottlingBurstLimit, DefaultThrottlingBurstLimit),
+		loggingLevel:       p.LoggingLevel,
+		authorizer:         p.Authorizer,
+		authorizationType:  p.AuthorizationType,
+		webAclArn:          p.WebAclArn,
+		createAccountRole:  p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
+		healthCheck:        healthCheckOf(p, d),
 	}
 	if p.AdditionalEndpoints != nil {
 		s.additionalEndpoints = *p.AdditionalEndpoints

@@ -212,7 +212,7 @@ func endpointId(shortName string) string {
 
 // endpointServices are the interface endpoints the task needs: ECR (API and Docker
 // registry) to pull the image, CloudWatch Logs for awslogs, Secrets Manager and SSM for
-// the secrets injected from each, and whatever the user adds.
+// the secrets injected from each, SSM messages for ECS Exec, and whatever the user adds.
 func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpointAwsService {
 	services := []awsec2.InterfaceVpcEndpointAwsService{
 		awsec2.InterfaceVpcEndpointAwsService_ECR(),
@@ -232,6 +232,9 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 	}
 	if ssm {
 		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SSM())
+	}
+	if p.exec {
+		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SSM_MESSAGES())
 	}
 	services = append(services, p.additionalEndpoints...)
 	return services

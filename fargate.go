@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -22,23 +21,39 @@ const containerName = "app"
 // Fargate service in the isolated subnets behind the target group, with autoscaling and
 // the security group rules of the tasks: in from the load balancer, out to the database.
 func (a *PrivateRdsApi) buildService(p *settings) {
-	a.Cluster = awsecs.NewCluster(a.Construct, jsii.String("Cluster"), &awsecs.ClusterProps{
+	a.LogGroup = newLogGroup(a.Construct, "LogGroup", "container", p.logRetention, p.logKey) // logs.go
+	clusterProps := &awsecs.ClusterProps{
 		Vpc:                 a.Vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
-	})
+	}
+	if p.exec {
+		// ECS Exec sessions are logged into the container's log group, encrypted when the
+		// log group has a key.
+		clusterProps.ExecuteCommandConfiguration = &awsecs.ExecuteCommandConfiguration{
+			Logging: awsecs.ExecuteCommandLogging_OVERRIDE,
+			LogConfiguration: &awsecs.ExecuteCommandLogConfiguration{
+				CloudWatchLogGroup:          a.LogGroup,
+				CloudWatchEncryptionEnabled: jsii.Bool(p.logKey != nil),
+			},
+		}
+	}
+	a.Cluster = awsecs.NewCluster(a.Construct, jsii.String("Cluster"), clusterProps)
 	a.TaskDefinition = awsecs.NewFargateTaskDefinition(a.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:             jsii.Number(p.cpu),
 		MemoryLimitMiB:  jsii.Number(p.memory),
 		RuntimePlatform: p.platform,
-	})
-	a.LogGroup = awslogs.NewLogGroup(a.Construct, jsii.String("LogGroup"), &awslogs.LogGroupProps{
-		Retention: p.logRetention,
 	})
 	environment, secrets := containerVariables(p)
 	a.Container = a.TaskDefinition.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(containerName),
 		Image:         p.image,
 		Essential:     jsii.Bool(true),
+		// The task's memory as the container's hard limit: the container is the task's only
+		// one (AWS Control Tower's CT.ECS.PR.7 asks every container for a limit).
+		MemoryLimitMiB:         jsii.Number(p.memory),
+		ReadonlyRootFilesystem: jsii.Bool(p.readonlyRoot),
+		User:                   p.user,
+		HealthCheck:            p.containerCheck,
 		PortMappings: &[]*awsecs.PortMapping{{
 			ContainerPort: jsii.Number(p.containerPort),
 			Protocol:      awsecs.Protocol_TCP,
@@ -50,6 +65,16 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 			StreamPrefix: jsii.String(containerName),
 		}),
 	})
+	if p.readonlyRoot {
+		a.scratchVolume("tmp", "/tmp")
+		if p.exec {
+			// The exec agent (the SSM agent) writes its state and logs here; with a read-only
+			// root filesystem it crashes without them (aws/containers-roadmap#1359).
+			a.scratchVolume("exec-agent", "/managed-agents")
+			a.scratchVolume("ssm-state", "/var/lib/amazon/ssm")
+			a.scratchVolume("ssm-logs", "/var/log/amazon/ssm")
+		}
+	}
 
 	a.ServiceSecurityGroup = closedSecurityGroup(a.Construct, "ServiceSecurityGroup", a.Vpc, "privaterdsapi tasks: from the load balancer, to the endpoints, S3 and the database")
 	a.Service = awsecs.NewFargateService(a.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
@@ -64,7 +89,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		PlatformVersion:        awsecs.FargatePlatformVersion_LATEST,
 		HealthCheckGracePeriod: p.grace,
 		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
-		EnableExecuteCommand:   jsii.Bool(false),
+		EnableExecuteCommand:   jsii.Bool(p.exec),
 	})
 	a.TargetGroup.AddTarget(a.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
 		ContainerName: jsii.String(containerName),
@@ -94,6 +119,17 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		TargetUtilizationPercent: jsii.Number(p.targetCpu),
 	})
 	a.suppressServiceFindings(p, len(environment) > 0)
+}
+
+// scratchVolume mounts a writable task volume (Fargate ephemeral storage, emptied with the
+// task) at path in the container.
+func (a *PrivateRdsApi) scratchVolume(name, path string) {
+	a.TaskDefinition.AddVolume(&awsecs.Volume{Name: jsii.String(name)})
+	a.Container.AddMountPoints(&awsecs.MountPoint{
+		SourceVolume:  jsii.String(name),
+		ContainerPath: jsii.String(path),
+		ReadOnly:      jsii.Bool(false),
+	})
 }
 
 // containerVariables returns the container's plain environment and its secrets: the

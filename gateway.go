@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awswafv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawsec2"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -23,9 +22,11 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 	if p.createAccountRole {
 		a.AccountRole = accountRoleOf(awscdk.Stack_Of(a.Construct))
 	}
-	a.AccessLogGroup = awslogs.NewLogGroup(a.Construct, jsii.String("AccessLogGroup"), &awslogs.LogGroupProps{
-		Retention: p.logRetention,
-	})
+	a.AccessLogGroup = newLogGroup(a.Construct, "AccessLogGroup", "access", p.logRetention, p.logKey) // logs.go
+	var tracing *bool                                                                                 // written only when on, so that the default template has no TracingEnabled
+	if p.tracing {
+		tracing = jsii.Bool(true)
+	}
 	a.RestApi = awsapigateway.NewRestApi(a.Construct, jsii.String("RestApi"), &awsapigateway.RestApiProps{
 		Description:    jsii.String("privaterdsapi: a private container API in front of RDS"),
 		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
@@ -41,6 +42,7 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 			LoggingLevel:         p.loggingLevel,
 			DataTraceEnabled:     jsii.Bool(false), // never log request and response bodies
 			MetricsEnabled:       jsii.Bool(true),
+			TracingEnabled:       tracing,
 			ThrottlingRateLimit:  jsii.Number(p.rateLimit),
 			ThrottlingBurstLimit: jsii.Number(p.burstLimit),
 		},

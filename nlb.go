@@ -15,7 +15,9 @@ func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 		VpcSubnets:       a.Subnets,
 		InternetFacing:   jsii.Bool(false),
 		CrossZoneEnabled: jsii.Bool(true),
-		SecurityGroups:   &[]awsec2.ISecurityGroup{a.LoadBalancerSecurityGroup},
+		// Blocks cdk destroy and replacements while on; see PrivateRdsApiProps.
+		DeletionProtection: jsii.Bool(p.deletionProtection),
+		SecurityGroups:     &[]awsec2.ISecurityGroup{a.LoadBalancerSecurityGroup},
 		// A VPC link V1 reaches the load balancer through PrivateLink, whose source
 		// addresses no security group rule can name, so inbound rules are not enforced on
 		// PrivateLink traffic there; the load balancer is internal and takes no other

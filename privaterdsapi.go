@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
@@ -145,10 +146,55 @@ type PrivateRdsApiProps struct {
 	// Default: none.
 	Secrets *map[string]awsecs.Secret
 	// LogRetention is how long the container's logs, the API's access logs and the VPC flow
-	// log are kept.
+	// log are kept. AWS Control Tower's CT.CLOUDWATCH.PR.2 asks for a year or more.
 	//
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the construct's log groups (the container's, the API's
+	// access log and the flow log of the VPC it creates) with a customer managed KMS key.
+	// The construct adds a statement to the key's policy that lets the CloudWatch Logs
+	// service of the stack's region use the key for these log groups only; to name them
+	// there without a dependency cycle, the log groups then get names derived from the
+	// stack name and the construct path (/privaterdsapi/<stack>/<path>/<kind>). An
+	// imported key's policy cannot be changed: the construct then warns, and the statement
+	// is yours to add. AWS Control Tower's CT.CLOUDWATCH.PR.3 accepts a key of the same
+	// stack or one imported by a literal ARN (not one from Fn::ImportValue or a parameter).
+	//
+	// Default: none; CloudWatch Logs encrypts the log groups with its own key.
+	LogEncryptionKey awskms.IKey
+
+	// ReadonlyRootFilesystem mounts the container's root filesystem read-only. The task then
+	// has a writable scratch volume at /tmp (Fargate ephemeral storage, emptied with the
+	// task). Fargate creates such a volume owned by root with mode 0755: an image that runs
+	// as a non-root user and writes to /tmp must declare VOLUME ["/tmp"] in its Dockerfile
+	// on a /tmp that user can write (Fargate copies the directory's content and
+	// permissions into the volume).
+	//
+	// Default: true.
+	ReadonlyRootFilesystem *bool
+	// User is the user the container's process runs as: "uid", "uid:gid", "user" or
+	// "user:group" (names must exist in the image). See SECURITY.md for why the default is
+	// the image's own user; AWS Control Tower's CT.ECS.PR.3 asks for a non-root User in
+	// the task definition.
+	//
+	// Default: the image's own user (its USER instruction; root when it has none).
+	User *string
+	// ContainerHealthCheck is the container's own health check, which ECS runs inside it
+	// (the command needs what it calls in the image: a one-element command runs with
+	// CMD-SHELL, so the image needs a shell). Independent of the load balancer's check.
+	//
+	// Default: none; the target group's health check decides.
+	ContainerHealthCheck *awsecs.HealthCheck
+	// EnableExecuteCommand turns on ECS Exec (aws ecs execute-command): a shell in a running
+	// task without SSH or a bastion. It adds the ssmmessages interface endpoint (shared per
+	// VPC), the task role's ssmmessages permissions, session logging into the container's
+	// log group (encrypted with LogEncryptionKey when set), and, with a read-only root
+	// filesystem, writable volumes at /managed-agents, /var/lib/amazon/ssm and
+	// /var/log/amazon/ssm for the exec agent. The image needs the shell you ask for, and the
+	// `script` program (util-linux) for session logging.
+	//
+	// Default: false.
+	EnableExecuteCommand *bool
 
 	// Database is the database the tasks talk to: an RDS instance, cluster or proxy, or an
 	// imported one (awsec2.NewConnections with its security groups and default port). The
@@ -245,6 +291,13 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: no prefix.
 	LoadBalancerAccessLogsPrefix *string
+	// DeletionProtection protects the load balancer from deletion. It also blocks
+	// `cdk destroy` and any update that replaces the load balancer until it is turned off
+	// again (in a deploy of its own). AWS Control Tower's CT.ELASTICLOADBALANCING.PR.5 asks
+	// for it.
+	//
+	// Default: false.
+	DeletionProtection *bool
 
 	// StageName is the API's deployment stage.
 	//
@@ -263,6 +316,11 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: 200.
 	ThrottlingBurstLimit *float64
+	// TracingEnabled turns on AWS X-Ray tracing of the stage (billed per trace recorded).
+	// AWS Control Tower's CT.APIGATEWAY.PR.2 asks for it.
+	//
+	// Default: false.
+	TracingEnabled *bool
 	// LoggingLevel is the stage's execution logging level.
 	//
 	// Default: awsapigateway.MethodLoggingLevel_ERROR.

@@ -2,6 +2,7 @@ package privaterdsapi
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -18,6 +19,11 @@ type IsolatedVpcProps struct {
 	//
 	// Default: awslogs.RetentionDays_ONE_MONTH.
 	LogRetention awslogs.RetentionDays
+	// LogEncryptionKey encrypts the flow log's log group, as PrivateRdsApiProps'
+	// LogEncryptionKey does (the log group then has a name; the key's policy names it).
+	//
+	// Default: none; CloudWatch Logs encrypts the log group with its own key.
+	LogEncryptionKey awskms.IKey
 }
 
 // IsolatedVpc is a VPC with no internet path: the one PrivateRdsApi creates when it is
@@ -60,9 +66,7 @@ func NewIsolatedVpc(scope constructs.Construct, id *string, props *IsolatedVpcPr
 		// feature flag says, and the template is the same in every app.
 		RestrictDefaultSecurityGroup: jsii.Bool(false),
 	})
-	v.FlowLogGroup = awslogs.NewLogGroup(v.Construct, jsii.String("FlowLogGroup"), &awslogs.LogGroupProps{
-		Retention: retention,
-	})
+	v.FlowLogGroup = newLogGroup(v.Construct, "FlowLogGroup", "flow-log", retention, props.LogEncryptionKey) // logs.go
 	v.FlowLog = v.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(v.FlowLogGroup, nil),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,
@@ -88,8 +92,9 @@ func (a *PrivateRdsApi) buildNetwork(p *settings) {
 		return
 	}
 	v := NewIsolatedVpc(a.Construct, jsii.String("Network"), &IsolatedVpcProps{
-		MaxAzs:       jsii.Number(p.maxAzs),
-		LogRetention: p.logRetention,
+		MaxAzs:           jsii.Number(p.maxAzs),
+		LogRetention:     p.logRetention,
+		LogEncryptionKey: p.logKey,
 	})
 	a.Vpc, a.FlowLog, a.FlowLogGroup = v.Vpc, v.FlowLog, v.FlowLogGroup
 }
