@@ -30,8 +30,9 @@ const UpdateEnv = "UPDATE_SNAPSHOTS"
 // golden file fails the test with a message saying how to create it. Each difference is
 // reported under its path from the template's root, per entry of the template's
 // sections, for example "Resources.ApiServiceC2E2F0F4 (AWS::ECS::Service): changed",
-// followed by go-cmp's diff of that entry (-want +got). opts change the normalization,
-// as for [Template].
+// followed by go-cmp's diff of that entry (-want +got). A synthesis that fails (a cyclic
+// reference, a validation error) fails the test with the CDK's message. opts change the
+// normalization, as for [Template].
 func Match(t testing.TB, stack awscdk.Stack, golden string, opts ...Option) {
 	t.Helper()
 	update, err := updating()
@@ -39,7 +40,11 @@ func Match(t testing.TB, stack awscdk.Stack, golden string, opts ...Option) {
 		t.Fatalf("snapshot.Match: %v", err)
 		return
 	}
-	got := Template(stack, opts...)
+	got, err := template(stack, opts)
+	if err != nil {
+		t.Fatalf("snapshot.Match: %v", err)
+		return
+	}
 	if update {
 		changed, err := write(golden, got)
 		if err != nil {

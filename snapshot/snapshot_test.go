@@ -326,6 +326,25 @@ func TestAssets(t *testing.T) {
 	})
 }
 
+// TestMatchSynthesisFails checks that a synthesis error fails the test with the CDK's
+// message rather than a panic.
+func TestMatchSynthesisFails(t *testing.T) {
+	app := snapshot.NewApp(t, cdkJSON(t, `{}`))
+	a := awscdk.NewStack(app, jsii.String("A"), nil)
+	b := awscdk.NewStack(app, jsii.String("B"), nil)
+	topic := func(s awscdk.Stack, name string) awscdk.CfnResource {
+		return awscdk.NewCfnResource(s, jsii.String(name), &awscdk.CfnResourceProps{Type: jsii.String("AWS::SNS::Topic")})
+	}
+	ta, tb := topic(a, "TopicA"), topic(b, "TopicB")
+	awscdk.NewCfnOutput(a, jsii.String("Other"), &awscdk.CfnOutputProps{Value: tb.Ref()})
+	awscdk.NewCfnOutput(b, jsii.String("Other"), &awscdk.CfnOutputProps{Value: ta.Ref()})
+	r := &recorder{TB: t}
+	snapshot.Match(r, a, filepath.Join(t.TempDir(), "A.template.json"))
+	if len(r.fatals) != 1 || !strings.Contains(r.fatals[0], "synthesis of stack A failed") || !strings.Contains(r.fatals[0], "cyclic") {
+		t.Errorf("want one fatal with the CDK's message about the cycle, got %q", r.failures())
+	}
+}
+
 // TestNewAppContext checks the context NewApp gives: cdk.json's over cdk.context.json's,
 // then the CLI's keys.
 func TestNewAppContext(t *testing.T) {

@@ -50,18 +50,29 @@ func KeepAssetHashes() Option { return func(o *options) { o.keepHashes = true } 
 // sections when empty); the content hashes of the assets of the cloud assembly are
 // replaced by [AssetHashPlaceholder] in every string and key (see [TemplateFile]).
 // Nothing else is hidden. Numbers are float64, as encoding/json decodes them.
-// It panics when synthesis fails, as the CDK does.
+// It panics when synthesis fails (as the CDK's own synthesis does), with the CDK's message.
 func Template(stack awscdk.Stack, opts ...Option) map[string]any {
-	stage := awscdk.Stage_Of(stack)
-	if stage == nil {
-		panic(fmt.Sprintf("snapshot.Template: stack %s is not in an App or Stage", *stack.Node().Path()))
-	}
-	asm := stage.Synth(&awscdk.StageSynthesisOptions{Force: jsii.Bool(true)})
-	tpl, err := TemplateFile(filepath.Join(*asm.Directory(), *stack.TemplateFile()), opts...)
+	tpl, err := template(stack, opts)
 	if err != nil {
-		panic(fmt.Sprintf("snapshot.Template: %v", err))
+		panic("snapshot.Template: " + err.Error())
 	}
 	return tpl
+}
+
+// template is Template returning an error, also for a synthesis that panics (the CDK
+// throws on validation errors, and jsii turns that into a panic).
+func template(stack awscdk.Stack, opts []Option) (tpl map[string]any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis of stack %s failed: %v", *stack.Node().Path(), r)
+		}
+	}()
+	stage := awscdk.Stage_Of(stack)
+	if stage == nil {
+		return nil, fmt.Errorf("stack %s is not in an App or Stage", *stack.Node().Path())
+	}
+	asm := stage.Synth(&awscdk.StageSynthesisOptions{Force: jsii.Bool(true)})
+	return TemplateFile(filepath.Join(*asm.Directory(), *stack.TemplateFile()), opts...)
 }
 
 // TemplateFile returns the normalized template in the file path of a cloud assembly,
