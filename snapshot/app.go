@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -145,15 +144,8 @@ func cliContext(cdkJSON string) (map[string]any, error) {
 
 // readObject reads a JSON file; a file holding null gives a nil map.
 func readObject(path string) (map[string]any, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
+	return m, readJSON(path, &m)
 }
 
 // deepMerge copies src into dst, merging objects key by key and replacing everything

@@ -357,9 +357,7 @@ func TestNewAppContext(t *testing.T) {
   "shared": {"b": 3, "c": 4}, "override": "cdk.context.json",
   "availability-zones:account=123456789012:region=eu-west-1": ["eu-west-1a", "eu-west-1b"]
 }`})
-	app := snapshot.NewApp(t, config)
-	get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
-	for key, want := range map[string]any{
+	checkContext(t, snapshot.NewApp(t, config), map[string]any{
 		"@aws-cdk/aws-ecs:flag": true,
 		"shared":                map[string]any{"a": 1.0, "b": 2.0, "c": 4.0},
 		"override":              "cdk.json",
@@ -368,27 +366,28 @@ func TestNewAppContext(t *testing.T) {
 		snapshot.ContextAssetMetadata:                              true,
 		snapshot.ContextBundlingStacks:                             []any{"**"},
 		snapshot.ContextVersionReporting:                           false,
-	} {
-		if d := cmp.Diff(want, get(key)); d != "" {
-			t.Errorf("context %s (-want +got):\n%s", key, d)
-		}
-	}
+	})
 
 	t.Run("cdk.json settings", func(t *testing.T) {
 		app := snapshot.NewApp(t, cdkJSON(t, `{"app": "x", "pathMetadata": false, "assetMetadata": false,
 			"versionReporting": true, "bundlingStacks": ["Api/*"]}`))
-		get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
-		for key, want := range map[string]any{
+		checkContext(t, app, map[string]any{
 			snapshot.ContextPathMetadata:     nil,
 			snapshot.ContextAssetMetadata:    nil,
 			snapshot.ContextBundlingStacks:   []any{"Api/*"},
 			snapshot.ContextVersionReporting: false,
-		} {
-			if d := cmp.Diff(want, get(key)); d != "" {
-				t.Errorf("context %s (-want +got):\n%s", key, d)
-			}
-		}
+		})
 	})
+}
+
+// checkContext checks the app's context values (nil: not set).
+func checkContext(t *testing.T, app awscdk.App, want map[string]any) {
+	t.Helper()
+	for key, w := range want {
+		if d := cmp.Diff(w, app.Node().TryGetContext(jsii.String(key))); d != "" {
+			t.Errorf("context %s (-want +got):\n%s", key, d)
+		}
+	}
 }
 
 // TestNewAppFailures checks that NewApp fails the test, saying why, when it cannot give
