@@ -368,6 +368,12 @@ func TestNewAppContext(t *testing.T) {
 		snapshot.ContextVersionReporting:                           false,
 	})
 
+	t.Run("changed before stacks are added, as NewApp's doc says", func(t *testing.T) {
+		app := snapshot.NewApp(t, config)
+		app.Node().SetContext(jsii.String(snapshot.ContextBundlingStacks), &[]*string{})
+		checkContext(t, app, map[string]any{snapshot.ContextBundlingStacks: []any{}})
+	})
+
 	t.Run("cdk.json settings", func(t *testing.T) {
 		app := snapshot.NewApp(t, cdkJSON(t, `{"app": "x", "pathMetadata": false, "assetMetadata": false,
 			"versionReporting": true, "bundlingStacks": ["Api/*"]}`))
