@@ -3,8 +3,6 @@ package privaterdsapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,38 +11,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
+	"github.com/seed07617466/privaterdsapi/snapshot"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.template.json from the current synthesis (read the diff before committing)")
-
-// TestSnapshot compares the default scenario's template with the golden file. Only
-// the toolchain's bootstrap parameter and rule are left out; a change anywhere else is
-// a change users' snapshot tests will see, and belongs in the CHANGELOG.
+// TestSnapshot compares the templates of the default scenarios with their golden files,
+// through the snapshot package users have. Only the toolchain's bootstrap parameter and
+// rule are left out; a change anywhere else is a change users' snapshot tests will see,
+// and belongs in the CHANGELOG. After an intended change, run
+// `UPDATE_SNAPSHOTS=1 go test -run TestSnapshot` and read the diff of testdata/.
+//
+// The scenarios are built in awscdk.NewApp(nil) (no cdk.json, so the library's default
+// feature flags and no path metadata): the library's output without any user setting.
 func TestSnapshot(t *testing.T) {
 	for _, name := range []string{"Default", "VpcLinkV1"} {
-		got := strip(scenario(t, name).json)
-		path := filepath.Join("testdata", name+".template.json")
-		if *update {
-			b, err := json.MarshalIndent(got, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -run TestSnapshot -update to create it)", err)
-		}
-		var want map[string]any
-		if err := json.Unmarshal(b, &want); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s template differs from %s (-want +got):\n%s", name, path, diff)
-		}
+		snapshot.Match(t, scenario(t, name).built.Stack, filepath.Join("testdata", name+".template.json"))
 	}
 }
 

@@ -209,30 +209,3 @@ func rulesOf(rules []rule, group string) []string {
 	sort.Strings(out)
 	return out
 }
-
-// strip removes what changes with the CDK toolchain rather than with the construct: the
-// bootstrap version parameter and rule. It does not modify tpl.
-func strip(tpl map[string]any) map[string]any {
-	out := map[string]any{}
-	for k, v := range tpl {
-		out[k] = v
-	}
-	for key, drop := range map[string]string{"Parameters": "BootstrapVersion", "Rules": "CheckBootstrapVersion"} {
-		section, ok := out[key].(map[string]any)
-		if !ok {
-			continue
-		}
-		kept := map[string]any{}
-		for k, v := range section {
-			if k != drop {
-				kept[k] = v
-			}
-		}
-		if len(kept) == 0 {
-			delete(out, key)
-		} else {
-			out[key] = kept
-		}
-	}
-	return out
-}
