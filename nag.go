@@ -50,6 +50,13 @@ func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bo
 			"ecr:GetAuthorizationToken has no resource-level permissions: IAM accepts only \"*\" for it. Every other statement of the execution role names its repository, log group or secret.",
 			[]any{"Resource::*"}})
 	}
+	if p.exec {
+		if policy := a.TaskDefinition.TaskRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+			suppress(policy.(awsiam.Policy), nagRule{"AwsSolutions-IAM5",
+				"ECS Exec (EnableExecuteCommand): the ssmmessages actions and logs:DescribeLogGroups have no resource-level permissions, so IAM accepts only \"*\" for them; the session log statement names the container's log group and its streams (\":*\"), which ECS Exec creates at run time.",
+				[]any{"Resource::*", map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:log-group:<.*LogGroup[0-9A-F]+>:\\*$/"}}})
+		}
+	}
 	if plainEnvironment {
 		suppress(a.TaskDefinition, nagRule{"AwsSolutions-ECS2",
 			"The plain environment holds only non-secret configuration (DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",

@@ -426,6 +426,7 @@ type PrivateRdsApi struct {
 // is checked then (see Validate).
 func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsApiProps) *PrivateRdsApi {
 	d, problems := validate(props)
+	problems = append(problems, checkStack(scope, props)...) // validation.go
 	if len(problems) > 0 {
 		panic(&ValidationError{Path: childPath(scope, id), Problems: problems})
 	}

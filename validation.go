@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -101,9 +102,10 @@ func (e *ValidationError) Error() string {
 }
 
 // ValidateProps checks props the way NewPrivateRdsApi does and returns a
-// *ValidationError naming every invalid prop, or nil. It never panics. Checks that need
-// values only known at synthesis (the image's registry, the identity of the VPC) are
-// made then, by PrivateRdsApi.Validate.
+// *ValidationError naming every invalid prop, or nil. It never panics. The constructor
+// also checks what depends on the stack (LoadBalancerAccessLogsBucket needs a concrete
+// region), and checks that need values only known at synthesis (the image's registry,
+// the identity of the VPC) are made then, by PrivateRdsApi.Validate.
 func ValidateProps(props *PrivateRdsApiProps) error {
 	if _, problems := validate(props); len(problems) > 0 {
 		return &ValidationError{Problems: problems}
@@ -132,6 +134,8 @@ func validate(props *PrivateRdsApiProps) (d durations, problems []PropError) {
 // checks; nil where the prop is not set or could not be read.
 type durations struct {
 	deregistration, grace, interval, timeout *float64
+	// The durations of ContainerHealthCheck.
+	checkInterval, checkTimeout, checkStartPeriod *float64
 }
 
 func readDurations(p *PrivateRdsApiProps) (d durations, problems []PropError) {
@@ -152,6 +156,11 @@ func readDurations(p *PrivateRdsApiProps) (d durations, problems []PropError) {
 	d.grace = read(p.HealthCheckGracePeriod, "HealthCheckGracePeriod")
 	d.interval = read(p.HealthCheckInterval, "HealthCheckInterval")
 	d.timeout = read(p.HealthCheckTimeout, "HealthCheckTimeout")
+	if c := p.ContainerHealthCheck; c != nil {
+		d.checkInterval = read(c.Interval, "ContainerHealthCheck.Interval")
+		d.checkTimeout = read(c.Timeout, "ContainerHealthCheck.Timeout")
+		d.checkStartPeriod = read(c.StartPeriod, "ContainerHealthCheck.StartPeriod")
+	}
 	return d, problems
 }
 
@@ -168,6 +177,7 @@ var pureChecks = []check{
 	checkPorts,
 	checkNetwork,
 	checkTaskSize,
+	checkContainer,
 	checkScaling,
 	checkHealthCheck,
 	checkApi,
@@ -258,6 +268,45 @@ func checkTaskSize(p *PrivateRdsApiProps, _ durations, add adder) {
 		add(ProblemFargateSize, "Cpu", "must be one of 256, 512, 1024, 2048, 4096, 8192, 16384, got %v", cpu)
 	} else if !contains(allowed, mem) {
 		add(ProblemFargateSize, "Cpu and MemoryLimitMiB", "Fargate does not accept cpu %v with %v MiB; with cpu %v memory must be one of %v", cpu, mem, cpu, fmtList(allowed))
+	}
+}
+
+// userPattern is the form of a container user: a name or a numeric ID, optionally with a
+// group as ":" and a name or ID.
+var userPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,254})?$`)
+
+// checkContainer checks the container's user and its own health check against the ranges
+// of ECS's API (CDK accepts a timeout up to 120 s; ECS refuses more than 60 at deploy).
+func checkContainer(p *PrivateRdsApiProps, d durations, add adder) {
+	if v := p.User; v != nil && !userPattern.MatchString(*v) {
+		add(ProblemFormat, "User", "must be a user or a numeric ID, optionally with a group (\"1000\", \"1000:1000\", \"app:app\"), got %q", *v)
+	}
+	c := p.ContainerHealthCheck
+	if c == nil {
+		return
+	}
+	if c.Command == nil || len(*c.Command) == 0 {
+		add(ProblemRequired, "ContainerHealthCheck.Command", "required: the command ECS runs in the container, for example [\"CMD\", \"/app\", \"-healthcheck\"] (a single string runs with CMD-SHELL and needs a shell in the image)")
+	}
+	interval := 30.0 // ECS's default
+	if v := d.checkInterval; v != nil {
+		interval = *v
+		if !isInt(*v, 5, 300) {
+			add(ProblemRange, "ContainerHealthCheck.Interval", "must be whole seconds from 5 to 300, got %v", *v)
+		}
+	}
+	if v := d.checkTimeout; v != nil {
+		if !isInt(*v, 2, 60) {
+			add(ProblemRange, "ContainerHealthCheck.Timeout", "must be whole seconds from 2 to 60 (ECS's range), got %v", *v)
+		} else if *v > interval {
+			add(ProblemConflict, "ContainerHealthCheck.Timeout and ContainerHealthCheck.Interval", "the timeout (%v s) must not exceed the interval (%v s)", *v, interval)
+		}
+	}
+	if v := d.checkStartPeriod; v != nil && !isInt(*v, 0, 300) {
+		add(ProblemRange, "ContainerHealthCheck.StartPeriod", "must be whole seconds from 0 to 300, got %v", *v)
+	}
+	if v := c.Retries; v != nil && (isToken(*v) || !isInt(*v, 1, 10)) {
+		add(ProblemRange, "ContainerHealthCheck.Retries", "must be a concrete whole number from 1 to 10")
 	}
 }
 
@@ -469,6 +518,20 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 				return []PropError{{ProblemUnknownRouteTables, prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}
 			}
 		}
+	}
+	return nil
+}
+
+// checkStack checks what depends on the stack the construct goes into, which
+// ValidateProps does not know: ELB access logs need the stack's region (CDK names the
+// region's ELB log delivery account in the bucket policy).
+func checkStack(scope constructs.Construct, p *PrivateRdsApiProps) []PropError {
+	if p == nil || p.LoadBalancerAccessLogsBucket == nil || scope == nil {
+		return nil
+	}
+	var region *string
+	if jsiiPanic(func() { region = awscdk.Stack_Of(scope).Region() }) != nil || region == nil || *awscdk.Token_IsUnresolved(region) {
+		return []PropError{{ProblemRequires, "LoadBalancerAccessLogsBucket", "needs a stack with a concrete region (StackProps.Env): the bucket policy names the region's Elastic Load Balancing account, which CDK cannot know in an environment-agnostic stack"}}
 	}
 	return nil
 }

@@ -26,14 +26,14 @@ type fakeSecret struct{ awsecs.Secret }
 // exactly the inputs outside the documented ranges are refused.
 func FuzzCheckValues(f *testing.F) {
 	f.Add(true, 8080.0, 80.0, 256.0, 512.0, 1.0, 2.0, 80.0, 30.0, 180.0, "prod", "/healthz", "", "", 100.0, 200.0,
-		10.0, 6.0, 2.0, 2.0, "200-399", "LOG_LEVEL", "API_KEY", false)
+		10.0, 6.0, 2.0, 2.0, "200-399", "LOG_LEVEL", "API_KEY", false, "1000:1000")
 	f.Add(false, 0.0, 65536.0, 300.0, 4096.0, 5.0, 4.0, 101.0, 3601.0, -1.0, "", "healthz", "V3", "COGNITO_USER_POOLS", -1.0, 0.5,
-		4.0, 121.0, 1.0, 11.0, "2xx", "DB_NAME", "DB_NAME", true)
+		4.0, 121.0, 1.0, 11.0, "2xx", "DB_NAME", "DB_NAME", true, "root user")
 	f.Add(true, tokenValue, tokenValue, 256.0, 512.0, tokenValue, tokenValue, tokenValue, 0.0, 0.0, "v1", "/", "V1", "AWS_IAM", tokenValue, tokenValue,
-		300.0, 120.0, 10.0, 10.0, "200,204,300-399", "", "SECRET", true)
+		300.0, 120.0, 10.0, 10.0, "200,204,300-399", "", "SECRET", true, "")
 	f.Fuzz(func(t *testing.T, image bool, containerPort, listenerPort, cpu, memory, minC, maxC, target, dereg, grace float64,
 		stage, healthPath, link, auth string, rate, burst float64,
-		interval, timeout, healthy, unhealthy float64, codes, envKey, secretKey string, databaseName bool) {
+		interval, timeout, healthy, unhealthy float64, codes, envKey, secretKey string, databaseName bool, user string) {
 		p := &PrivateRdsApiProps{
 			ContainerPort: &containerPort, ListenerPort: &listenerPort, Cpu: &cpu, MemoryLimitMiB: &memory,
 			MinCapacity: &minC, MaxCapacity: &maxC, TargetCpuUtilizationPercent: &target, StageName: &stage,
@@ -42,6 +42,7 @@ func FuzzCheckValues(f *testing.F) {
 			HealthyThresholdCount: &healthy, UnhealthyThresholdCount: &unhealthy, HealthCheckHealthyHttpCodes: &codes,
 			Environment: &map[string]*string{envKey: &codes},
 			Secrets:     &map[string]awsecs.Secret{secretKey: fakeSecret{}},
+			User:        &user,
 		}
 		if databaseName {
 			p.DatabaseName = &stage
@@ -52,6 +53,7 @@ func FuzzCheckValues(f *testing.F) {
 		problems := checkValues(p, durations{deregistration: &dereg, grace: &grace, interval: &interval, timeout: &timeout})
 		for _, pe := range problems {
 			for _, name := range strings.Split(pe.Prop, " and ") {
+				name, _, _ = strings.Cut(name, ".") // ContainerHealthCheck.Interval names a field of a prop
 				if _, ok := reflect.TypeOf(PrivateRdsApiProps{}).FieldByName(name); !ok {
 					t.Errorf("problem names %q, which is not a prop: %+v", name, pe)
 				}
@@ -75,7 +77,8 @@ func FuzzCheckValues(f *testing.F) {
 			param(rate, rate >= 0 && rate <= 1e6) && param(burst, isInt(burst, 0, 1e6)) &&
 			isInt(interval, 5, 300) && isInt(timeout, 2, 120) && timeout <= interval &&
 			!isToken(healthy) && isInt(healthy, 2, 10) && !isToken(unhealthy) && isInt(unhealthy, 2, 10) && validHttpCodes(codes) &&
-			envKey != "" && secretKey != "" && envKey != secretKey && !(databaseName && (envKey == "DB_NAME" || secretKey == "DB_NAME"))
+			envKey != "" && secretKey != "" && envKey != secretKey && !(databaseName && (envKey == "DB_NAME" || secretKey == "DB_NAME")) &&
+			userPattern.MatchString(user)
 		if valid != (len(problems) == 0) {
 			t.Errorf("valid=%v but problems=%v", valid, problems)
 		}

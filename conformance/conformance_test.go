@@ -71,13 +71,28 @@ type suppressionKind struct {
 // TestSuppressions until someone reviews it and adds it; a kind listed here that no
 // scenario carries any more fails too.
 var reviewedSuppressions = map[suppressionKind]string{
-	{"AwsSolutions-IAM5", "AWS::IAM::Policy", `["Resource::*"]`}:                                            "task execution role's default policy: ecr:GetAuthorizationToken takes only \"*\" (nag.go)",
-	{"AwsSolutions-IAM5", "AWS::IAM::Role", `[{"regex":"/^Resource::arn:<AWS::Partition>:logs:.*:\\*$/"}]`}: "API Gateway account role (PrivateRdsApiGatewayAccount): logs actions on all log groups of the account and region (gateway.go)",
-	{"AwsSolutions-ECS2", "AWS::ECS::TaskDefinition", ""}:                                                   "plain environment with non-secret configuration only (nag.go)",
-	{"AwsSolutions-ELB2", "AWS::ElasticLoadBalancingV2::LoadBalancer", ""}:                                  "NLB access logs, without LoadBalancerAccessLogsBucket: a TCP listener writes none (nag.go)",
-	{"AwsSolutions-APIG3", "AWS::ApiGateway::Stage", ""}:                                                    "no WAF web ACL, without WebAclArn (nag.go)",
-	{"AwsSolutions-APIG4", "AWS::ApiGateway::Method", ""}:                                                   "public API, without Authorizer or AuthorizationType (nag.go)",
-	{"AwsSolutions-COG4", "AWS::ApiGateway::Method", ""}:                                                    "no Cognito authorizer, unless the Authorizer is one (nag.go)",
+	{"AwsSolutions-IAM5", "AWS::IAM::Policy", `["Resource::*"]`}:                                                                                            "task execution role's default policy: ecr:GetAuthorizationToken takes only \"*\" (nag.go)",
+	{"AwsSolutions-IAM5", "AWS::IAM::Role", `[{"regex":"/^Resource::arn:<AWS::Partition>:logs:.*:\\*$/"}]`}:                                                 "API Gateway account role (PrivateRdsApiGatewayAccount): logs actions on all log groups of the account and region (gateway.go)",
+	{"AwsSolutions-IAM5", "AWS::IAM::Policy", `["Resource::*",{"regex":"/^Resource::arn:<AWS::Partition>:logs:.*:log-group:<.*LogGroup[0-9A-F]+>:\\*$/"}]`}: "task role's default policy with ECS Exec: ssmmessages and logs:DescribeLogGroups take only \"*\"; the session log's streams (nag.go)",
+	{"AwsSolutions-ECS2", "AWS::ECS::TaskDefinition", ""}:                                                                                                   "plain environment with non-secret configuration only (nag.go)",
+	{"AwsSolutions-ELB2", "AWS::ElasticLoadBalancingV2::LoadBalancer", ""}:                                                                                  "NLB access logs, without LoadBalancerAccessLogsBucket: a TCP listener writes none (nag.go)",
+	{"AwsSolutions-APIG3", "AWS::ApiGateway::Stage", ""}:                                                                                                    "no WAF web ACL, without WebAclArn (nag.go)",
+	{"AwsSolutions-APIG4", "AWS::ApiGateway::Method", ""}:                                                                                                   "public API, without Authorizer or AuthorizationType (nag.go)",
+	{"AwsSolutions-COG4", "AWS::ApiGateway::Method", ""}:                                                                                                    "no Cognito authorizer, unless the Authorizer is one (nag.go)",
+}
+
+// hardenedScenario is the scenario with every hardening prop on. It must pass AWS Control
+// Tower's rules with no accepted finding, and carry no cdk-nag suppression but those of
+// hardenedSuppressions.
+const hardenedScenario = "Hardened"
+
+// hardenedSuppressions are the only suppressions the hardened scenario may carry: the
+// public API (it sets no authorizer, by choice), and IAM5 on actions that IAM accepts on
+// "*" only, which no prop can change.
+var hardenedSuppressions = map[string]bool{
+	"AwsSolutions-APIG4": true,
+	"AwsSolutions-COG4":  true,
+	"AwsSolutions-IAM5":  true,
 }
 
 // minReasonLength is the least length of a suppression's reason.
@@ -355,6 +370,9 @@ func TestSuppressions(t *testing.T) {
 				}
 				if n := utf8.RuneCountInString(strings.TrimSpace(reason)); n < minReasonLength {
 					t.Errorf("%s: %s: reason has %d characters, fewer than %d: %q", where, sup.ID, n, minReasonLength, reason)
+				}
+				if s.Scenario == hardenedScenario && !hardenedSuppressions[sup.ID] {
+					t.Errorf("%s: %s is suppressed in the hardened scenario, which must need no exception but the public API", where, sup.ID)
 				}
 				kind := suppressionKind{sup.ID, r.Type, canonicalJSON(sup.AppliesTo)}
 				seen[kind] = appendOnce(seen[kind], s.Scenario)

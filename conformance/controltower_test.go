@@ -15,8 +15,8 @@ import (
 // The AWS Control Tower proactive controls: CloudFormation hooks that refuse a deployment,
 // in accounts that turn them on, whose resources break their rules. The suite runs the
 // same rules with cfn-guard (guard_test.go) over every scenario. A finding on a resource
-// the construct created fails, unless an entry of acceptedFindings (or, for now,
-// pendingHardening) applies to it; findings on the scenarios' scaffolding are logged.
+// the construct created fails, unless an entry of acceptedFindings applies to it; findings
+// on the scenarios' scaffolding are logged.
 
 // acceptedFindings are the Control Tower findings the construct is reviewed to have, each
 // with the condition under which it occurs and why it is accepted. SECURITY.md carries the
@@ -26,11 +26,21 @@ var acceptedFindings = []guardException{
 	{
 		Control:      "CT.APIGATEWAY.PR.2",
 		ResourceType: "AWS::ApiGateway::Stage",
-		Where:        "always: no prop turns X-Ray tracing on",
+		Where:        "without TracingEnabled (the default)",
 		Applies:      propertyNot("TracingEnabled", true),
 		Reason: "X-Ray tracing bills per recorded trace and shows only the API Gateway segment: the " +
 			"container is not instrumented and, without internet, has no X-Ray daemon or endpoint; the " +
-			"stage's access log and metrics record every request",
+			"stage's access log and metrics record every request; TracingEnabled satisfies the control",
+	},
+	{
+		Control:      "CT.ECS.PR.3",
+		ResourceType: "AWS::ECS::TaskDefinition",
+		Where:        "without User (the default: the image's own user)",
+		Applies:      someContainerWithout("User"),
+		Reason: "the construct cannot see the image: a user it chose could own none of the image's " +
+			"files, and the /tmp volume is writable by another user only when the image declares it; " +
+			"the image's own USER (for example distroless nonroot) is the right default, and User " +
+			"satisfies the control",
 	},
 	{
 		Control:      "CT.CLOUDWATCH.PR.2",
@@ -70,36 +80,6 @@ var acceptedFindings = []guardException{
 	},
 }
 
-// pendingHardening are findings that the hardening of issue 9 (read-only root filesystem,
-// a non-root user, a container memory limit) removes. TEMPORARY: the table goes, with its
-// line in guardTables, when that hardening is merged; an entry that no longer silences
-// anything fails TestControlTower like a stale accepted finding.
-var pendingHardening = []guardException{
-	{
-		Control:      "CT.ECS.PR.6",
-		ResourceType: "AWS::ECS::TaskDefinition",
-		Where:        "a container without ReadonlyRootFilesystem",
-		Applies:      someContainerWithout("ReadonlyRootFilesystem"),
-		Reason:       "fixed by issue 9 hardening",
-	},
-	{
-		Control:      "CT.ECS.PR.3",
-		ResourceType: "AWS::ECS::TaskDefinition",
-		Where:        "a container without User",
-		Applies:      someContainerWithout("User"),
-		Reason:       "fixed by issue 9 hardening",
-	},
-	{
-		// Not one of the issue's props: the container's hard memory limit (Memory, CDK's
-		// MemoryLimitMiB), which the task's memory can set.
-		Control:      "CT.ECS.PR.7",
-		ResourceType: "AWS::ECS::TaskDefinition",
-		Where:        "a container without Memory",
-		Applies:      someContainerWithout("Memory"),
-		Reason:       "fixed by issue 9 hardening",
-	},
-}
-
 // guardException is one kind of accepted finding: a control, on a resource type, where
 // Applies holds.
 type guardException struct {
@@ -120,7 +100,6 @@ type exceptionTable struct {
 func guardTables() []exceptionTable {
 	return []exceptionTable{
 		{"acceptedFindings", acceptedFindings},
-		{"pendingHardening", pendingHardening},
 	}
 }
 
@@ -221,7 +200,11 @@ func TestControlTower(t *testing.T) {
 	t.Logf("%s, %d Control Tower rules", guard.Version, len(guard.Rules.ByName))
 	used := map[*guardException]int{}
 	complete := eachScenario(t, all, func(t *testing.T, s *synthesis) {
-		failures, logs := guardProblems(s, guard.ByFile[lintFileOf(s)], guardTables(), used)
+		tables := guardTables()
+		if s.Scenario == hardenedScenario {
+			tables = nil // every hardening prop is on: no finding is accepted
+		}
+		failures, logs := guardProblems(s, guard.ByFile[lintFileOf(s)], tables, used)
 		report(t, failures, logs)
 	})
 	t.Run("canary", func(t *testing.T) {
@@ -398,16 +381,6 @@ func TestControlTowerTableInSecurityMd(t *testing.T) {
 	for k := range inDoc {
 		if !inGo[k] {
 			t.Errorf("SECURITY.md's %q table has %s, which acceptedFindings lacks", securityMdHeading, k)
-		}
-	}
-	for _, e := range pendingHardening {
-		for _, a := range acceptedFindings {
-			if a.Control == e.Control && a.ResourceType == e.ResourceType {
-				t.Errorf("%s on %s is both accepted and pending hardening", e.Control, e.ResourceType)
-			}
-		}
-		if rules.ByID[e.Control] == nil {
-			t.Errorf("pendingHardening: %s is no control of %s@%s", e.Control, guardPackage, guardPackageVersion)
 		}
 	}
 }

@@ -147,8 +147,9 @@ func (v validationViolation) paths() string {
 // rule that could not be evaluated.
 var awsSolutions = regexp.MustCompile(`AwsSolutions-.*`)
 
-// ruleOf is the rule ID at the start of a cdk-nag message ("AwsSolutions-IAM5: ...").
-var ruleOf = regexp.MustCompile(`^([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?):`)
+// ruleOf is the rule ID at the start of a cdk-nag message ("AwsSolutions-IAM5: ...", or
+// with the finding of a granular rule: "AwsSolutions-IAM5[Resource::*]: ...").
+var ruleOf = regexp.MustCompile(`^([A-Za-z0-9]+(?:-[A-Za-z0-9]+)?)(?:\[[^\]]*\])?:`)
 
 // newApp is the app of every synthesis of the suite: the assembly goes to outdir, the
 // template carries construct paths, and CDK's built-in CloudFormation validation is on

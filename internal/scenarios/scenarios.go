@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -90,6 +91,7 @@ func All() []Scenario {
 		{"TwoApisOneVpc", TwoApisOneVpc},
 		{"EveryProp", EveryProp},
 		{"ExistingEndpoints", ExistingEndpoints},
+		{"Hardened", Hardened},
 	}
 }
 
@@ -247,4 +249,36 @@ func ExistingEndpoints(app awscdk.App) *Built {
 		ExistingEndpoints: &privaterdsapi.ExistingEndpoints{},
 	})
 	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{known, unknown}}
+}
+
+// Hardened sets every hardening prop: the read-only root filesystem (the default), a
+// non-root user, a container health check, load balancer deletion protection and access
+// logs, a customer managed key for the logs, a year of log retention, ECS Exec, X-Ray
+// tracing and a WAF web ACL. It is meant to pass AWS Control Tower's proactive controls with no accepted
+// finding.
+func Hardened(app awscdk.App) *Built {
+	s := stack(app, "Hardened", Env()) // NLB access logs need the region
+	key := awskms.NewKey(s, jsii.String("LogKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the privaterdsapi log groups"),
+		EnableKeyRotation: jsii.Bool(true),
+	})
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image: Image(s),
+		User:  jsii.String("65532:65532"),
+		ContainerHealthCheck: &awsecs.HealthCheck{
+			Command:     jsii.Strings("CMD", "/app", "-healthcheck"),
+			Interval:    awscdk.Duration_Seconds(jsii.Number(30)),
+			Timeout:     awscdk.Duration_Seconds(jsii.Number(5)),
+			Retries:     jsii.Number(3),
+			StartPeriod: awscdk.Duration_Seconds(jsii.Number(10)),
+		},
+		HealthCheckPath:              jsii.String("/healthz"),
+		DeletionProtection:           jsii.Bool(true),
+		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs")),
+		LogEncryptionKey:             key,
+		LogRetention:                 awslogs.RetentionDays_ONE_YEAR,
+		EnableExecuteCommand:         jsii.Bool(true),
+		TracingEnabled:               jsii.Bool(true),
+		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+	})
 }
