@@ -67,7 +67,11 @@ func Start() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pgtest-")
+	base := os.TempDir()
+	if cred != nil && !reachableByOthers(base) {
+		base = "/tmp" // e.g. TMPDIR under /root, which the postgres user cannot enter
+	}
+	dir, err := os.MkdirTemp(base, "pgtest-")
 	if err != nil {
 		return nil, err
 	}
@@ -368,6 +372,20 @@ func serverUser() (cred *syscall.Credential, uid, gid int, err error) {
 	uid, _ = strconv.Atoi(u.Uid)
 	gid, _ = strconv.Atoi(u.Gid)
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, uid, gid, nil
+}
+
+// reachableByOthers tells whether every directory on the way to dir lets other users
+// through.
+func reachableByOthers(dir string) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
