@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -218,10 +215,11 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	// Exactly the task's environment, nothing inherited from this process, plus: HOST and
 	// PORT for a free loopback port, the test CA in place of the image's RDS bundle, and an
 	// empty working and temporary directory (the app must write nothing).
-	free, err := freePort()
+	freeNum, err := pgtest.FreePort()
 	if err != nil {
 		return nil, err
 	}
+	free := strconv.Itoa(freeNum)
 	work, err := os.MkdirTemp("", "rehearsal-work-")
 	if err != nil {
 		return nil, err
@@ -236,9 +234,16 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	for k, v := range d.Secrets {
 		env = append(env, k+"="+v)
 	}
-	out := &syncBuffer{}
+	// The app's output goes to a file outside its directories, read back as it grows.
+	outFile, err := os.CreateTemp("", "rehearsal-app-*.log")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(outFile.Name())
+	defer outFile.Close()
+	out := output(outFile.Name())
 	cmd := exec.Command(appBin)
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, work, out, out
+	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, work, outFile, outFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -368,30 +373,10 @@ func logged(logs, msg string) bool {
 	return false
 }
 
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
+// output reads a process's output file.
+type output string
 
-// syncBuffer collects a process's output for concurrent readers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (o output) String() string {
+	b, _ := os.ReadFile(string(o))
+	return string(b)
 }

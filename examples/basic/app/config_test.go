@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestConfigDefaults(t *testing.T) {
@@ -104,14 +106,7 @@ func TestPoolConfig(t *testing.T) {
 	vars := taskEnv("my-db")
 	vars["DB_USER"] = "user@example:x"
 	vars["DB_MAX_CONNS"] = "7"
-	c, err := loadConfig(getenv(vars))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pc, err := c.DB.poolConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc := poolConfigOf(t, vars)
 	cc := pc.ConnConfig
 	if cc.Password != appPassword || cc.User != "user@example:x" || cc.Database != "my-db" {
 		t.Errorf("user %q password ok %v database %q", cc.User, cc.Password == appPassword, cc.Database)
@@ -125,6 +120,20 @@ func TestPoolConfig(t *testing.T) {
 	if cc.ConnectTimeout != connectTimeout || pc.MaxConns != 7 {
 		t.Errorf("connect timeout %v, pool size %d", cc.ConnectTimeout, pc.MaxConns)
 	}
+}
+
+// poolConfigOf is the pool configuration the app makes from the environment vars.
+func poolConfigOf(t *testing.T, vars map[string]string) *pgxpool.Config {
+	t.Helper()
+	c, err := loadConfig(getenv(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := c.DB.poolConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pc
 }
 
 // TestRunRefusesBadConfig: the process exits 2 at once, naming the problem, and never logs

@@ -45,14 +45,7 @@ func TestTLS(t *testing.T) {
 	connect := func(mode, ca string) error {
 		vars := taskEnv(db)
 		vars["DB_SSLMODE"], vars["DB_SSLROOTCERT"] = mode, ca
-		c, err := loadConfig(getenv(vars))
-		if err != nil {
-			t.Fatal(err)
-		}
-		pc, err := c.DB.poolConfig()
-		if err != nil {
-			t.Fatal(err)
-		}
+		pc := poolConfigOf(t, vars)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		conn, err := pgx.ConnectConfig(ctx, pc.ConnConfig)
@@ -175,6 +168,25 @@ func TestSchemaWaitsForTheLock(t *testing.T) {
 	waitFor(t, 5*time.Second, "the schema after the lock was released", func() bool { return a.schemaReady.Load() })
 }
 
+// stopDatabase stops the test server. The function it returns starts it again; it also
+// runs at the end of the test, for a test that stopped early.
+func stopDatabase(t *testing.T) (resume func()) {
+	t.Helper()
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	resume = func() {
+		once.Do(func() {
+			if err := pg.Resume(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(resume)
+	return resume
+}
+
 // TestDatabaseRestart stops the database under the running app binary: database routes
 // answer 503 quickly, /healthz stays 200, the process keeps running, and it recovers by
 // itself when the database is back.
@@ -187,17 +199,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatalf("POST = %d %q", before.Status, before.Body)
 	}
 
-	if err := pg.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	defer func() {
-		if !resumed {
-			if err := pg.Resume(); err != nil {
-				t.Error(err)
-			}
-		}
-	}()
+	resume := stopDatabase(t)
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", "/items", ""}, {"POST", "/items", `{"name": "during"}`}, {"GET", "/prod/items/1", ""},
 		{"DELETE", "/items/1", ""}, {"GET", "/readyz", ""},
@@ -220,10 +222,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatalf("the app exited when the database went away")
 	}
 
-	if err := pg.Resume(); err != nil {
-		t.Fatal(err)
-	}
-	resumed = true
+	resume()
 	start := time.Now()
 	waitFor(t, 15*time.Second, "recovery", func() bool { return do(t, "GET", p.URL+"/readyz", "").Status == 200 })
 	t.Logf("ready again %v after the database came back", time.Since(start).Round(time.Millisecond))
@@ -241,17 +240,7 @@ func TestDatabaseRestart(t *testing.T) {
 // database comes up.
 func TestStartBeforeTheDatabase(t *testing.T) {
 	db := newDatabase(t)
-	if err := pg.Stop(); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	defer func() {
-		if !resumed {
-			if err := pg.Resume(); err != nil {
-				t.Error(err)
-			}
-		}
-	}()
+	resume := stopDatabase(t)
 	p := startProcess(t, taskEnv(db))
 	if r := do(t, "GET", p.URL+"/healthz", ""); r.Status != 200 {
 		t.Errorf("/healthz = %d", r.Status)
@@ -262,10 +251,7 @@ func TestStartBeforeTheDatabase(t *testing.T) {
 		}
 	}
 	waitFor(t, 5*time.Second, "a retry", func() bool { return p.logged("database not ready, retrying") })
-	if err := pg.Resume(); err != nil {
-		t.Fatal(err)
-	}
-	resumed = true
+	resume()
 	waitFor(t, 15*time.Second, "the schema", func() bool { return p.logged("schema ready") })
 	if r := do(t, "POST", p.URL+"/items", `{"name": "x"}`); r.Status != 201 {
 		t.Errorf("POST = %d %q", r.Status, r.Body)

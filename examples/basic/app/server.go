@@ -153,8 +153,32 @@ func (s *server) createItem(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) getItem(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
+	s.withID(w, r, "get item", func(ctx context.Context, id int64) error {
+		it, err := s.db.get(ctx, id)
+		if err == nil {
+			writeJSON(w, http.StatusOK, it)
+		}
+		return err
+	})
+}
+
+func (s *server) deleteItem(w http.ResponseWriter, r *http.Request) {
+	s.withID(w, r, "delete item", func(ctx context.Context, id int64) error {
+		err := s.db.delete(ctx, id)
+		if err == nil {
+			w.WriteHeader(http.StatusNoContent)
+		}
+		return err
+	})
+}
+
+// withID runs f with the {id} of /items/{id} and a database context. It answers 400 when
+// {id} is not an integer (an id that cannot exist, 0 or negative, is simply not found),
+// 404 when f returns errNotFound, and 503 or 500 for a database error; f answers success.
+func (s *server) withID(w http.ResponseWriter, r *http.Request, op string, f func(ctx context.Context, id int64) error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, `"id" must be an integer`)
 		return
 	}
 	ctx, cancel, ok := s.dbContext(w, r)
@@ -162,14 +186,11 @@ func (s *server) getItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer cancel()
-	it, err := s.db.get(ctx, id)
-	switch {
+	switch err := f(ctx, id); {
 	case errors.Is(err, errNotFound):
 		writeError(w, http.StatusNotFound, "item not found")
 	case err != nil:
-		s.dbError(w, "get item", err)
-	default:
-		writeJSON(w, http.StatusOK, it)
+		s.dbError(w, op, err)
 	}
 }
 
@@ -199,26 +220,6 @@ func (s *server) listItems(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string][]item{"items": items})
-}
-
-func (s *server) deleteItem(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	ctx, cancel, ok := s.dbContext(w, r)
-	if !ok {
-		return
-	}
-	defer cancel()
-	switch err := s.db.delete(ctx, id); {
-	case errors.Is(err, errNotFound):
-		writeError(w, http.StatusNotFound, "item not found")
-	case err != nil:
-		s.dbError(w, "delete item", err)
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
 }
 
 // dbContext returns the context for a request's database work, bounded by queryTimeout,
@@ -289,17 +290,6 @@ func decodeItem(w http.ResponseWriter, r *http.Request) (name, msg string, statu
 		return "", `"name" must not contain NUL characters`, http.StatusBadRequest
 	}
 	return *n, "", 0
-}
-
-// pathID parses the {id} of /items/{id}, or answers 400. An id that cannot exist (0 or
-// negative) parses: it is then simply not found.
-func pathID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, `"id" must be an integer`)
-		return 0, false
-	}
-	return id, true
 }
 
 // stripStage serves /<stage>/... as /...: API Gateway may put the stage name in the

@@ -86,7 +86,7 @@ func Start() (*Server, error) {
 	}
 	// A port that was free a moment ago can be taken before the server binds it: try a few.
 	for attempt := 0; ; attempt++ {
-		if s.Port, err = freePort(); err == nil {
+		if s.Port, err = FreePort(); err == nil {
 			if err = s.Resume(); err == nil {
 				return s, nil
 			}
@@ -388,8 +388,8 @@ func reachableByOthers(dir string) bool {
 	}
 }
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort() (int, error) {
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
