@@ -244,7 +244,7 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	out := output(outFile.Name())
 	cmd := exec.Command(appBin)
 	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, work, outFile, outFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	pgtest.DieWithParent(cmd, syscall.SIGKILL)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}

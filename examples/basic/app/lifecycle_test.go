@@ -235,6 +235,63 @@ func TestDatabaseRestart(t *testing.T) {
 	}
 }
 
+// TestDatabaseUnresponsive freezes the database (it accepts nothing and answers nothing,
+// as in a failover or a network cut): every database request still gets its 503 within
+// its timeout, /healthz stays instant, and the app recovers when the database thaws.
+func TestDatabaseUnresponsive(t *testing.T) {
+	a := startReadyApp(t)
+	if r := do(t, "POST", a.URL+"/items", `{"name": "before"}`); r.Status != 201 {
+		t.Fatalf("POST = %d %q", r.Status, r.Body)
+	}
+	time.Sleep(1100 * time.Millisecond) // idle long enough for the pool to ping before reuse
+	if err := pg.Freeze(); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	thaw := func() {
+		once.Do(func() {
+			if err := pg.Thaw(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(thaw)
+
+	// All at once: each waits out its own timeout.
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+		within             time.Duration
+	}{
+		{"GET", "/healthz", "", 200, 500 * time.Millisecond},
+		{"GET", "/readyz", "", 503, readyTimeout + time.Second},
+		{"GET", "/items", "", 503, queryTimeout + time.Second},
+		{"GET", "/items/1", "", 503, queryTimeout + time.Second},
+		{"POST", "/prod/items", `{"name": "frozen"}`, 503, queryTimeout + time.Second},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			r, err := tryDo(c.method, a.URL+c.path, c.body)
+			took := time.Since(start)
+			if err != nil || r.Status != c.status || took > c.within {
+				t.Errorf("%s %s with the database frozen = %d %v after %v, want %d within %v",
+					c.method, c.path, r.Status, err, took.Round(time.Millisecond), c.status, c.within)
+			}
+			t.Logf("%s %s with the database frozen: %d after %v", c.method, c.path, r.Status, took.Round(time.Millisecond))
+		}()
+	}
+	wg.Wait()
+
+	thaw()
+	waitFor(t, 10*time.Second, "recovery", func() bool { return do(t, "GET", a.URL+"/readyz", "").Status == 200 })
+	if r := do(t, "GET", a.URL+"/items", ""); r.Status != 200 || !strings.Contains(r.Body, "before") {
+		t.Errorf("GET /items after the thaw = %d %q", r.Status, r.Body)
+	}
+}
+
 // TestStartBeforeTheDatabase: a task that starts while the database is down serves
 // /healthz at once, answers 503 on database routes, and creates the schema when the
 // database comes up.

@@ -295,7 +295,7 @@ func startProcess(t *testing.T, vars map[string]string) *process {
 	p.cmd.Env = env
 	p.cmd.Dir = t.TempDir()
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	pgtest.DieWithParent(p.cmd, syscall.SIGKILL)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -179,7 +179,7 @@ func (s *Server) Resume() error {
 	cmd := s.command(filepath.Join(s.bin, "postgres"), args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// If the test process dies without Close, the server shuts down too.
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGINT
+	DieWithParent(cmd, syscall.SIGINT)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("pgtest: start postgres: %w", err)
 	}
@@ -221,6 +221,39 @@ func (s *Server) Stop() error {
 		<-exited
 		return errors.New("pgtest: postgres did not stop within 30s and was killed")
 	}
+}
+
+// Freeze stops every process of the server (SIGSTOP) without closing a connection: the
+// database then answers nothing, as one that hangs or is cut off by the network. Thaw
+// resumes it.
+func (s *Server) Freeze() error {
+	if s.cmd == nil {
+		return errors.New("pgtest: the server is not running")
+	}
+	// The postmaster first, so that it forks no backend meanwhile. Its children each run
+	// in a session of their own: a process group signal would miss them.
+	pid := s.cmd.Process.Pid
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	kids, err := children(pid)
+	for _, k := range kids {
+		err = errors.Join(err, syscall.Kill(k, syscall.SIGSTOP))
+	}
+	return err
+}
+
+// Thaw resumes a frozen server.
+func (s *Server) Thaw() error {
+	if s.cmd == nil {
+		return errors.New("pgtest: the server is not running")
+	}
+	pid := s.cmd.Process.Pid
+	kids, err := children(pid)
+	for _, k := range kids {
+		err = errors.Join(err, syscall.Kill(k, syscall.SIGCONT))
+	}
+	return errors.Join(err, syscall.Kill(pid, syscall.SIGCONT))
 }
 
 // Close stops the server and removes its directory.
