@@ -7,6 +7,7 @@ require (
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/seed07617466/privaterdsapi v0.0.0
+	github.com/seed07617466/privaterdsapi/examples/basic/app v0.0.0
 )
 
 require (
@@ -32,3 +33,6 @@ require (
 // The example builds against the library in this repository. In your own project,
 // delete this line and `go get github.com/seed07617466/privaterdsapi@latest`.
 replace github.com/seed07617466/privaterdsapi => ../..
+
+// The rehearsal test starts PostgreSQL with the app's test helper (app/pgtest).
+replace github.com/seed07617466/privaterdsapi/examples/basic/app => ./app

@@ -1,12 +1,13 @@
-// Command basic is a complete CDK app that uses privaterdsapi: a small Go HTTP server in
-// ./app, run on ECS Fargate in a VPC with no internet path, reachable only through
-// API Gateway, and connected to an RDS PostgreSQL database.
+// Command basic is a complete CDK app that uses privaterdsapi: a small JSON API over
+// PostgreSQL in ./app, run on ECS Fargate in a VPC with no internet path, reachable only
+// through API Gateway, and connected to an RDS PostgreSQL database over verified TLS.
 //
 // Synthesize it with `npx aws-cdk@2.1148.1 synth` from this directory (see README.md).
 package main
 
 import (
 	"os"
+	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -27,8 +28,16 @@ func main() {
 	app.Synth(nil)
 }
 
-// databaseName is the PostgreSQL database RDS creates, and the DB_NAME the app sees.
-const databaseName = "app"
+const (
+	// databaseName is the PostgreSQL database RDS creates, and the DB_NAME the app sees.
+	databaseName = "app"
+	// containerPort is the port the app listens on (it is told so in PORT) and the port
+	// the task maps, the load balancer targets and checks.
+	containerPort = 8080
+	// stageName is the API's stage: the first segment of the URL path, and API_STAGE for the
+	// app, which serves /<stage>/items as /items (see README.md, "The stage name").
+	stageName = "prod"
+)
 
 // NewExampleStack builds the whole example in one stack.
 func NewExampleStack(scope constructs.Construct, id string, props *awscdk.StackProps) awscdk.Stack {
@@ -75,7 +84,17 @@ func NewExampleStack(scope constructs.Construct, id string, props *awscdk.StackP
 		Image: awsecs.ContainerImage_FromAsset(jsii.String("app"), &awsecs.AssetImageProps{
 			Platform: awsecrassets.Platform_LINUX_AMD64(),
 		}),
-		Vpc: network.Vpc,
+		Vpc:           network.Vpc,
+		ContainerPort: jsii.Number(containerPort),
+		StageName:     jsii.String(stageName),
+		// Plain settings of the app. The database settings (DB_HOST, DB_PORT, DB_NAME, and
+		// DB_USER and DB_PASSWORD as secrets) are added by the construct. The app verifies
+		// the database's certificate against the RDS CA bundle in its image (DB_SSLMODE
+		// verify-full and DB_SSLROOTCERT keep their defaults).
+		Environment: &map[string]*string{
+			"PORT":      jsii.String(strconv.Itoa(containerPort)),
+			"API_STAGE": jsii.String(stageName),
+		},
 		// Database opens PostgreSQL's port on the database from the tasks, and only from
 		// them; DB_HOST and DB_PORT come from it.
 		Database: db,
@@ -83,8 +102,9 @@ func NewExampleStack(scope constructs.Construct, id string, props *awscdk.StackP
 		// plain environment.
 		DatabaseSecret: db.Secret(),
 		DatabaseName:   jsii.String(databaseName),
-		// The app answers GET /healthz with 200: let the load balancer check that instead
-		// of only opening a TCP connection.
+		// The app answers GET /healthz with 200 while it runs, without asking the database:
+		// let the load balancer check that instead of only opening a TCP connection. (Not
+		// /readyz: a database outage would then make the load balancer drop every task.)
 		HealthCheckPath: jsii.String("/healthz"),
 	})
 	// No CfnOutput is needed: the REST API already outputs its URL, which `cdk deploy`

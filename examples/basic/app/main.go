@@ -1,17 +1,39 @@
-// Command app is the example's container: a small HTTP server on :8080 that shows what
-// the task sees of its database configuration and whether it can reach the database.
+// Command app is the example's container: a small JSON API over a table of items in
+// PostgreSQL, shaped like a production service behind privaterdsapi.
 //
-//	GET /healthz  200 "ok", for the load balancer's health check
-//	GET /db       a TCP dial to DB_HOST:DB_PORT (2 s timeout): reachable or the error
-//	anything else the DB_* variables (never the password), the request path and query
+//	GET    /healthz      200 while the process runs (the load balancer's check; no database call)
+//	GET    /readyz       200 when SELECT 1 answers within 2 s, else 503
+//	POST   /items        {"name": "..."} (1 to 200 characters) -> 201 the item
+//	GET    /items        {"items": [...]}, newest first; ?limit=1..200 (default 50)
+//	GET    /items/{id}   the item, 404 unknown, 400 not an integer
+//	DELETE /items/{id}   204, 404 unknown
 //
-// It uses the standard library only: no database driver.
+// Every route is also served under /<API_STAGE>/ (API Gateway may put the stage name in
+// the path it sends to a private integration). Errors are {"error": "..."}; while the
+// database is unreachable, database routes answer 503 within a few seconds and the
+// service recovers by itself when it returns.
+//
+// Configuration, from the environment (privaterdsapi injects the DB_* variables):
+//
+//	DB_HOST, DB_PORT, DB_NAME   the database (required)
+//	DB_USER, DB_PASSWORD        its credentials, from the RDS secret (required)
+//	DB_SSLMODE                  libpq sslmode (default verify-full)
+//	DB_SSLROOTCERT              CA bundle (default /etc/ssl/certs/rds-global-bundle.pem, put in the image by the Dockerfile)
+//	DB_MAX_CONNS                connection pool size (default 10)
+//	API_STAGE                   the API Gateway stage name (default none)
+//	PORT                        HTTP port (default 8080)
+//	HOST                        HTTP listen address (default all interfaces)
+//
+// At start-up it creates its table if needed, under an advisory lock, retrying until the
+// database answers; it serves /healthz meanwhile. On SIGTERM it stops accepting
+// connections, lets the requests in flight finish (at most 20 s, within ECS's 30 s stop
+// timeout) and exits. It logs JSON lines to stdout, one per request; never the password.
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"log"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,116 +42,89 @@ import (
 	"time"
 )
 
-// dialTimeout bounds the /db check.
-const dialTimeout = 2 * time.Second
+// HTTP server limits.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	// idleTimeout closes keep-alive connections idle this long.
+	idleTimeout    = 120 * time.Second
+	maxHeaderBytes = 64 << 10
+	// shutdownTimeout is how long requests in flight may take to finish after SIGTERM.
+	// ECS sends SIGKILL 30 s after SIGTERM by default (the container's stopTimeout), and
+	// sends SIGTERM only once the load balancer has drained the task (the target group's
+	// deregistration delay, 30 s in privaterdsapi).
+	shutdownTimeout = 20 * time.Second
+)
 
 func main() {
-	// The port privaterdsapi's ContainerPort defaults to.
-	const addr = ":8080"
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           newHandler(os.Getenv),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-	}
-
-	// ECS stops a task with SIGTERM, then SIGKILL 30 s later: stop accepting
-	// connections and let the requests in flight finish first.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	os.Exit(run(ctx, os.Getenv, os.Stdout))
+}
+
+// run runs the service until ctx ends (SIGTERM), then shuts it down gracefully. It
+// returns the process's exit code: 0 after a clean shutdown, 1 when the server failed or
+// the shutdown timed out, 2 for an invalid configuration.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) int {
+	log := slog.New(slog.NewJSONHandler(stdout, nil))
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		log.Error("invalid configuration", "error", err.Error())
+		return 2
+	}
+	s, err := newServer(cfg, log)
+	if err != nil {
+		log.Error("invalid configuration", "error", err.Error())
+		return 2
+	}
+	defer s.pool.Close()
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, cfg.Port))
+	if err != nil {
+		log.Error("cannot listen", "error", err.Error())
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 	served := make(chan error, 1)
-	go func() { served <- srv.ListenAndServe() }()
-	log.Printf("listening on %s", addr)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "stage", cfg.Stage,
+		"db_host", cfg.DB.Host, "db_port", cfg.DB.Port, "db_name", cfg.DB.Name, "db_user", cfg.DB.User,
+		"db_sslmode", cfg.DB.SSLMode, "db_sslrootcert", cfg.DB.SSLRootCert, "db_max_conns", cfg.DB.MaxConns)
+	if !cfg.DB.verifies() {
+		log.Warn("DB_SSLMODE does not verify the database server's certificate and name; use verify-full",
+			"db_sslmode", cfg.DB.SSLMode)
+	}
+
+	// The schema is created in the background: /healthz answers meanwhile.
+	background, stopBackground := context.WithCancel(context.Background())
+	schemaDone := make(chan struct{})
+	go func() { defer close(schemaDone); s.prepareSchema(background) }()
+	defer func() { stopBackground(); <-schemaDone }()
 
 	select {
 	case err := <-served:
-		log.Fatal(err) // could not listen
+		log.Error("server failed", "error", err.Error())
+		return 1
 	case <-ctx.Done():
 	}
-	log.Print("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	log.Info("shutting down", "timeout_s", shutdownTimeout.Seconds())
+	s.draining.Store(true)
+	shutdown, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		log.Printf("shutdown: %v", err)
+		log.Error("shutdown timed out; closing the remaining connections", "error", err.Error())
+		_ = srv.Close()
+		return 1
 	}
-}
-
-// info is the answer of GET / (and every path but /healthz and /db).
-type info struct {
-	DBHost          string              `json:"db_host"`
-	DBPort          string              `json:"db_port"`
-	DBName          string              `json:"db_name"`
-	DBUser          string              `json:"db_user"`
-	DBPasswordSet   bool                `json:"db_password_set"`
-	Method          string              `json:"method"`
-	Path            string              `json:"path"`
-	Query           string              `json:"query"`
-	QueryParameters map[string][]string `json:"query_parameters"`
-}
-
-// dbCheck is the answer of GET /db.
-type dbCheck struct {
-	Address   string `json:"address"`
-	Reachable bool   `json:"reachable"`
-	Error     string `json:"error,omitempty"`
-	Millis    int64  `json:"elapsed_ms"`
-}
-
-// newHandler returns the server's routes, reading its configuration through getenv
-// (os.Getenv in production) on every request.
-func newHandler(getenv func(string) string) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok"))
-	})
-	mux.HandleFunc("GET /db", func(w http.ResponseWriter, r *http.Request) {
-		host, port := getenv("DB_HOST"), getenv("DB_PORT")
-		if host == "" || port == "" {
-			writeJSON(w, http.StatusServiceUnavailable, dbCheck{Error: "DB_HOST or DB_PORT is not set"})
-			return
-		}
-		addr := net.JoinHostPort(host, port)
-		ctx, cancel := context.WithTimeout(r.Context(), dialTimeout)
-		defer cancel()
-		start := time.Now()
-		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-		res := dbCheck{Address: addr, Millis: time.Since(start).Milliseconds()}
-		if err != nil {
-			res.Error = err.Error()
-			writeJSON(w, http.StatusServiceUnavailable, res)
-			return
-		}
-		_ = conn.Close()
-		res.Reachable = true
-		writeJSON(w, http.StatusOK, res)
-	})
-	// "GET /" matches every GET path not matched above, so that /anything/here?x=1
-	// shows which path and query reached the container.
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, info{
-			DBHost:          getenv("DB_HOST"),
-			DBPort:          getenv("DB_PORT"),
-			DBName:          getenv("DB_NAME"),
-			DBUser:          getenv("DB_USER"),
-			DBPasswordSet:   getenv("DB_PASSWORD") != "",
-			Method:          r.Method,
-			Path:            r.URL.Path,
-			Query:           r.URL.RawQuery,
-			QueryParameters: r.URL.Query(),
-		})
-	})
-	return mux
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		log.Printf("write response: %v", err)
-	}
+	log.Info("stopped")
+	return 0
 }

@@ -1,213 +1,351 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
-	"net"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/seed07617466/privaterdsapi/examples/basic/app/pgtest"
 )
 
-// password is a recognizable secret that must never appear in a response.
-const password = "s3cr3t-Pa55w0rd-never-shown"
+// pg is the PostgreSQL server of this test binary: one cluster, TLS only, on a free
+// loopback port. Each test that needs a schema gets its own database in it.
+var pg *pgtest.Server
 
-// env is a fake environment: what ECS would give the task.
-func env(vars map[string]string) func(string) string {
+// The role the app logs in as, like the master user of the RDS instance. The password has
+// the characters that break a connection string built by hand (URL and key=value syntax).
+const (
+	appUser     = "app_user"
+	appPassword = `Pa55:w/rd@?#&%= 'q"\-é-never-shown`
+)
+
+// binDir holds the app binary, built once for the tests that run it as a process.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	var err error
+	if pg, err = pgtest.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer pg.Close()
+	if err := pg.CreateRole(appUser, appPassword); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if binDir, err = os.MkdirTemp("", "app-bin-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(binDir)
+	return m.Run()
+}
+
+var dbCounter atomic.Int64
+
+// newDatabase creates an empty database owned by appUser, dropped at the end of the test.
+func newDatabase(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("items_%d", dbCounter.Add(1))
+	if err := pg.CreateDatabase(name, appUser); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := pg.DropDatabase(name); err != nil {
+			t.Errorf("drop database %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// taskEnv is the environment of a task that reaches db on the test server: what
+// privaterdsapi injects, the example stack's API_STAGE, and the test CA in place of the RDS
+// bundle. DB_SSLMODE is left to its default, verify-full.
+func taskEnv(db string) map[string]string {
+	return map[string]string{
+		"DB_HOST":        pg.Host,
+		"DB_PORT":        strconv.Itoa(pg.Port),
+		"DB_NAME":        db,
+		"DB_USER":        appUser,
+		"DB_PASSWORD":    appPassword,
+		"DB_SSLROOTCERT": pg.CAFile,
+		"API_STAGE":      "prod",
+	}
+}
+
+func getenv(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
-func taskEnv(host, port string) map[string]string {
-	return map[string]string{
-		"DB_HOST":     host,
-		"DB_PORT":     port,
-		"DB_NAME":     "app",
-		"DB_USER":     "app_user",
-		"DB_PASSWORD": password,
+// syncBuffer is a bytes.Buffer safe for concurrent writers and readers: a log destination.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// logLines parses JSON log lines.
+func logLines(t *testing.T, logs string) []map[string]any {
+	t.Helper()
+	var lines []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		lines = append(lines, m)
+	}
+	return lines
+}
+
+// checkNoPassword fails the test when the password is anywhere in text.
+func checkNoPassword(t *testing.T, what, text string) {
+	t.Helper()
+	for _, secret := range []string{appPassword, "never-shown"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("the password is in the %s:\n%s", what, text)
+		}
 	}
 }
 
-func get(t *testing.T, h http.Handler, target string) (int, http.Header, string) {
+// testApp is the service running in this process behind a loopback HTTP server.
+type testApp struct {
+	*server
+	URL  string
+	logs *syncBuffer
+}
+
+// startApp starts the service in-process with the environment vars, creating the schema
+// in the background as main does. It does not wait for the database.
+func startApp(t *testing.T, vars map[string]string) *testApp {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
-	res := rec.Result()
+	cfg, err := loadConfig(getenv(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	s, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.prepareSchema(ctx) }()
+	ts := httptest.NewServer(s.handler())
+	t.Cleanup(func() {
+		ts.Close()
+		cancel()
+		<-done
+		s.pool.Close()
+		checkNoPassword(t, "logs", logs.String())
+	})
+	return &testApp{server: s, URL: ts.URL, logs: logs}
+}
+
+// startReadyApp starts the service on a new database and waits until its schema exists.
+func startReadyApp(t *testing.T) *testApp {
+	t.Helper()
+	a := startApp(t, taskEnv(newDatabase(t)))
+	waitFor(t, 10*time.Second, "the schema", func() bool { return a.schemaReady.Load() })
+	return a
+}
+
+// waitFor polls cond every 20 ms until it holds, or fails the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// response is an HTTP answer, read whole.
+type response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// JSON decodes the body into a map.
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %q", err, r.Body)
+	}
+	return m
+}
+
+var client = &http.Client{
+	Timeout:   10 * time.Second,
+	Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true},
+}
+
+// do sends a request and returns the answer; a transport error fails the test.
+func do(t *testing.T, method, url, body string) response {
+	t.Helper()
+	r, err := tryDo(method, url, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return r
+}
+
+func tryDo(method, url, body string) (response, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return response{}, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return response{}, err
+	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, res.Header, string(body)
+	b, err := io.ReadAll(res.Body)
+	return response{res.StatusCode, res.Header, string(b)}, err
 }
 
-func TestHealthz(t *testing.T) {
-	status, header, body := get(t, newHandler(env(taskEnv("db.internal", "5432"))), "/healthz")
-	if status != http.StatusOK || body != "ok" {
-		t.Fatalf("GET /healthz = %d %q, want 200 \"ok\"", status, body)
-	}
-	if ct := header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("Content-Type = %q, want text/plain", ct)
-	}
+// process is the app binary running as a child process, as the task runs it.
+type process struct {
+	cmd    *exec.Cmd
+	URL    string
+	out    *syncBuffer
+	exited chan struct{}
 }
 
-func TestInfo(t *testing.T) {
-	h := newHandler(env(taskEnv("db.abc.eu-west-1.rds.amazonaws.com", "5432")))
-	for _, tc := range []struct {
-		target, path, query string
-		params              map[string][]string
-	}{
-		{"/", "/", "", map[string][]string{}},
-		{"/anything/here?x=1", "/anything/here", "x=1", map[string][]string{"x": {"1"}}},
-		{"/a/b/c?x=1&x=2&y=%2Fz", "/a/b/c", "x=1&x=2&y=%2Fz", map[string][]string{"x": {"1", "2"}, "y": {"/z"}}},
-	} {
-		status, header, body := get(t, h, tc.target)
-		if status != http.StatusOK {
-			t.Fatalf("GET %s = %d, want 200: %s", tc.target, status, body)
-		}
-		if ct := header.Get("Content-Type"); ct != "application/json" {
-			t.Errorf("GET %s: Content-Type = %q, want application/json", tc.target, ct)
-		}
-		var got info
-		if err := json.Unmarshal([]byte(body), &got); err != nil {
-			t.Fatalf("GET %s: %v: %s", tc.target, err, body)
-		}
-		want := info{
-			DBHost: "db.abc.eu-west-1.rds.amazonaws.com", DBPort: "5432", DBName: "app", DBUser: "app_user",
-			DBPasswordSet: true, Method: "GET", Path: tc.path, Query: tc.query,
-		}
-		if !equalParams(got.QueryParameters, tc.params) {
-			t.Errorf("GET %s: query_parameters = %v, want %v", tc.target, got.QueryParameters, tc.params)
-		}
-		got.QueryParameters, want.QueryParameters = nil, nil
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("GET %s = %+v, want %+v", tc.target, got, want)
-		}
-	}
-}
+var buildOnce sync.Once
+var buildErr error
 
-// equalParams compares query parameters, treating nil and empty alike.
-func equalParams(a, b map[string][]string) bool {
-	return len(a) == 0 && len(b) == 0 || reflect.DeepEqual(a, b)
-}
-
-func TestInfoWithoutPassword(t *testing.T) {
-	vars := taskEnv("db.internal", "5432")
-	delete(vars, "DB_PASSWORD")
-	_, _, body := get(t, newHandler(env(vars)), "/")
-	var got info
-	if err := json.Unmarshal([]byte(body), &got); err != nil {
-		t.Fatal(err)
-	}
-	if got.DBPasswordSet {
-		t.Errorf("db_password_set = true without DB_PASSWORD: %s", body)
-	}
-}
-
-// TestPasswordNeverShown asks every route, including the failing /db, and checks that
-// no response contains the password.
-func TestPasswordNeverShown(t *testing.T) {
-	closed := closedPort(t)
-	for _, vars := range []map[string]string{
-		taskEnv("127.0.0.1", closed),
-		taskEnv("127.0.0.1", ""),
-		// A password in a place the handler does echo must still not leak through it.
-		{"DB_PASSWORD": password},
-	} {
-		h := newHandler(env(vars))
-		for _, target := range []string{"/", "/healthz", "/db", "/anything/here?x=1", "/" + "DB_PASSWORD", "/?DB_PASSWORD=1"} {
-			_, header, body := get(t, h, target)
-			if strings.Contains(body, password) {
-				t.Errorf("GET %s with %v: the password is in the body: %s", target, vars, body)
-			}
-			for k, v := range header {
-				if strings.Contains(strings.Join(v, " "), password) {
-					t.Errorf("GET %s: the password is in header %s", target, k)
-				}
-			}
-		}
-	}
-}
-
-// closedPort returns a loopback port that nothing listens on: one the kernel just gave
-// to a listener that is now closed.
-func closedPort(t *testing.T) string {
+// appBinary builds the app once per test binary (with the test's build settings, so that
+// the packages compiled for the tests are reused).
+func appBinary(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	bin := filepath.Join(binDir, "app")
+	buildOnce.Do(func() {
+		cmd := exec.Command("go", "build", "-o", bin, ".")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	if err := l.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return port
+	return bin
 }
 
-func dbGet(t *testing.T, vars map[string]string) (int, dbCheck) {
+// startProcess runs the app binary with exactly vars as its environment, plus HOST and
+// PORT to listen on a free loopback port, and waits until it listens.
+func startProcess(t *testing.T, vars map[string]string) *process {
 	t.Helper()
-	status, _, body := get(t, newHandler(env(vars)), "/db")
-	var got dbCheck
-	if err := json.Unmarshal([]byte(body), &got); err != nil {
-		t.Fatalf("GET /db: %v: %s", err, body)
+	port := freePort(t)
+	env := []string{"HOST=127.0.0.1", "PORT=" + port}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
 	}
-	return status, got
+	p := &process{
+		cmd:    exec.Command(appBinary(t)),
+		URL:    "http://127.0.0.1:" + port,
+		out:    &syncBuffer{},
+		exited: make(chan struct{}),
+	}
+	p.cmd.Env = env
+	p.cmd.Dir = t.TempDir()
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	pgtest.DieWithParent(p.cmd, syscall.SIGKILL)
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		if !p.hasExited() {
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		checkNoPassword(t, "process output", p.out.String())
+		if t.Failed() {
+			t.Logf("app output:\n%s", p.out.String())
+		}
+	})
+	waitFor(t, 10*time.Second, "the app to listen", func() bool {
+		if p.hasExited() {
+			t.Fatalf("the app exited at start: %v\n%s", p.cmd.ProcessState, p.out.String())
+		}
+		return p.logged("listening")
+	})
+	return p
 }
 
-func TestDbReachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func (p *process) hasExited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// logged tells whether the process wrote a log line with this message.
+func (p *process) logged(msg string) bool {
+	sc := bufio.NewScanner(strings.NewReader(p.out.String()))
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == msg {
+			return true
+		}
+	}
+	return false
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	port, err := pgtest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	accepted := make(chan struct{})
-	go func() {
-		defer close(accepted)
-		if c, err := l.Accept(); err == nil {
-			_ = c.Close()
-		}
-	}()
-	host, port, _ := net.SplitHostPort(l.Addr().String())
-
-	status, got := dbGet(t, taskEnv(host, port))
-	if status != http.StatusOK || !got.Reachable || got.Error != "" {
-		t.Fatalf("GET /db against a listener = %d %+v, want 200 reachable", status, got)
-	}
-	if got.Address != l.Addr().String() {
-		t.Errorf("address = %q, want %q", got.Address, l.Addr().String())
-	}
-	<-accepted
-}
-
-func TestDbUnreachable(t *testing.T) {
-	port := closedPort(t)
-	status, got := dbGet(t, taskEnv("127.0.0.1", port))
-	if status != http.StatusServiceUnavailable || got.Reachable || got.Error == "" {
-		t.Fatalf("GET /db against a closed port = %d %+v, want 503 unreachable with an error", status, got)
-	}
-	if got.Address != net.JoinHostPort("127.0.0.1", port) {
-		t.Errorf("address = %q", got.Address)
-	}
-	if got.Millis > dialTimeout.Milliseconds()+500 {
-		t.Errorf("a refused connection took %d ms", got.Millis)
-	}
-}
-
-func TestDbNotConfigured(t *testing.T) {
-	for _, vars := range []map[string]string{{}, {"DB_HOST": "db.internal"}, {"DB_PORT": "5432"}} {
-		status, got := dbGet(t, vars)
-		if status != http.StatusServiceUnavailable || got.Reachable || !strings.Contains(got.Error, "not set") {
-			t.Errorf("GET /db with %v = %d %+v, want 503 not set", vars, status, got)
-		}
-	}
-}
-
-func TestMethodNotAllowed(t *testing.T) {
-	h := newHandler(env(taskEnv("db.internal", "5432")))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/healthz", strings.NewReader("x")))
-	if rec.Code != http.StatusMethodNotAllowed {
-		t.Errorf("POST /healthz = %d, want 405", rec.Code)
-	}
+	return strconv.Itoa(port)
 }
