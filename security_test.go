@@ -1,6 +1,7 @@
 package privaterdsapi_test
 
 import (
+	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -108,6 +109,16 @@ func TestSecurityModelMatchesTemplates(t *testing.T) {
 			for _, inline := range asList(r.props["Policies"]) {
 				checkStatements(t, s.name, roleKind(r.id), inline["PolicyDocument"], iamRows, seenIAM)
 			}
+		}
+		// The statements the construct adds to a key's policy: those for CloudWatch Logs.
+		for _, k := range s.resources("AWS::KMS::Key") {
+			var logs []any
+			for _, st := range asList(k.props["KeyPolicy"].(map[string]any)["Statement"]) {
+				if p, _ := st["Principal"].(map[string]any); p != nil && strings.Contains(fmt.Sprint(p["Service"]), "logs.") {
+					logs = append(logs, st)
+				}
+			}
+			checkStatements(t, s.name, "key policy", map[string]any{"Statement": logs}, iamRows, seenIAM)
 		}
 	}
 	for row := range sgRows {

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
@@ -154,6 +155,18 @@ func TestBadProps(t *testing.T) {
 		{"variable without a name", with(func(p *P) { p.Environment = &map[string]*string{"": jsii.String("x")} }), []problem{{format, "Environment"}}},
 		{"secret without a secret", with(func(p *P) { p.Secrets = &map[string]awsecs.Secret{"KEY": nil} }), []problem{{required, "Secrets"}}},
 		{"host without secret", with(func(p *P) { p.DatabaseHost = jsii.String("db") }), []problem{{requires, "DatabaseHost"}}},
+		{"user with a space", with(func(p *P) { p.User = jsii.String("app user") }), []problem{{format, "User"}}},
+		{"empty user", with(func(p *P) { p.User = jsii.String("") }), []problem{{format, "User"}}},
+		{"container health check without command", with(func(p *P) { p.ContainerHealthCheck = &awsecs.HealthCheck{} }),
+			[]problem{{required, "ContainerHealthCheck.Command"}}},
+		{"container health check out of ECS's ranges", with(func(p *P) {
+			p.ContainerHealthCheck = &awsecs.HealthCheck{Command: jsii.Strings("CMD", "/app", "-healthcheck"),
+				Interval: seconds(4), Timeout: seconds(61), StartPeriod: seconds(301), Retries: jsii.Number(11)}
+		}), []problem{{rng, "ContainerHealthCheck.Interval"}, {rng, "ContainerHealthCheck.Timeout"},
+			{rng, "ContainerHealthCheck.StartPeriod"}, {rng, "ContainerHealthCheck.Retries"}}},
+		{"container health check timeout above its interval", with(func(p *P) {
+			p.ContainerHealthCheck = &awsecs.HealthCheck{Command: jsii.Strings("CMD-SHELL", "true"), Interval: seconds(10), Timeout: seconds(20)}
+		}), []problem{{conflict, "ContainerHealthCheck.Timeout and ContainerHealthCheck.Interval"}}},
 		{"everything at once", &P{
 			ContainerPort: jsii.Number(0), MinCapacity: jsii.Number(5), MaxCapacity: jsii.Number(4),
 			StageName: jsii.String(""), Cpu: jsii.Number(256), MemoryLimitMiB: jsii.Number(3000),
@@ -227,4 +240,30 @@ func TestValidPropsPass(t *testing.T) {
 			t.Errorf("ValidateProps(%+v) = %v", p, err)
 		}
 	}
+}
+
+// TestStackDependentProps: what depends on the stack is checked by the constructor, which
+// knows it, and refused with the construct's path.
+func TestStackDependentProps(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	agnostic := awscdk.NewStack(app, jsii.String("Agnostic"), nil)
+	props := &privaterdsapi.PrivateRdsApiProps{
+		Image:                        scenarios.Image(agnostic),
+		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(agnostic, jsii.String("Logs"), jsii.String("logs")),
+	}
+	if err := privaterdsapi.ValidateProps(props); err != nil {
+		t.Fatalf("ValidateProps knows no stack: %v", err)
+	}
+	err := recovered(func() { privaterdsapi.NewPrivateRdsApi(agnostic, jsii.String("Api"), props) })
+	var verr *privaterdsapi.ValidationError
+	if !errors.As(err, &verr) || verr.Path != "Agnostic/Api" ||
+		fmt.Sprint(problemsOf(err)) != fmt.Sprint([]problem{{privaterdsapi.ProblemRequires, "LoadBalancerAccessLogsBucket"}}) {
+		t.Fatalf("NewPrivateRdsApi in an environment-agnostic stack with access logs: %v", err)
+	}
+	// With a region, the same props are accepted.
+	env := envStack(app, "WithRegion")
+	privaterdsapi.NewPrivateRdsApi(env, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image:                        scenarios.Image(env),
+		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(env, jsii.String("Logs"), jsii.String("logs")),
+	})
 }
