@@ -54,11 +54,14 @@ type settings struct {
 	subnets             *awsec2.SubnetSelection
 	maxAzs              float64
 	existingEndpoints   *ExistingEndpoints
+	endpointSubnets     *awsec2.SubnetSelection // nil: the tasks' subnets
 	additionalEndpoints []awsec2.InterfaceVpcEndpointAwsService
 	s3PrefixListId      *string
 
 	cpu, memory  float64
 	platform     *awsecs.RuntimePlatform
+	capacity     []*awsecs.CapacityProviderStrategy // empty: the FARGATE launch type
+	insights     bool
 	environment  map[string]*string
 	secrets      map[string]awsecs.Secret
 	logRetention awslogs.RetentionDays
@@ -113,6 +116,8 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		secrets:            map[string]awsecs.Secret{},
 		logRetention:       p.LogRetention,
 		logKey:             p.LogEncryptionKey,
+		endpointSubnets:    p.EndpointSubnets,
+		insights:           p.ContainerInsights == nil || *p.ContainerInsights,
 		readonlyRoot:       p.ReadonlyRootFilesystem == nil || *p.ReadonlyRootFilesystem,
 		user:               p.User,
 		containerCheck:     p.ContainerHealthCheck,
@@ -144,6 +149,9 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 	}
 	if p.AdditionalEndpoints != nil {
 		s.additionalEndpoints = *p.AdditionalEndpoints
+	}
+	if p.CapacityProviderStrategies != nil {
+		s.capacity = *p.CapacityProviderStrategies
 	}
 	if s.platform == nil {
 		s.platform = &awsecs.RuntimePlatform{

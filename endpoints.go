@@ -45,6 +45,7 @@ type PrivateEndpoints struct {
 	vpc           awsec2.IVpc
 	stackPath     string
 	subnets       *awsec2.SubnetSelection
+	subnetIds     string // the interface endpoints' subnets, resolved, to compare selections
 	routeTableIds []*string
 }
 
@@ -133,6 +134,7 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) (*Private
 		vpc:        vpc,
 		stackPath:  stackPath,
 		subnets:    subnets,
+		subnetIds:  interfaceSubnetIds(vpc, stack, subnets),
 	}
 	e.SecurityGroup = closedSecurityGroup(e.Construct, "SecurityGroup", vpc, "VPC interface endpoints: HTTPS from the privaterdsapi tasks only")
 	e.S3 = awsec2.NewGatewayVpcEndpoint(e.Construct, jsii.String("S3"), &awsec2.GatewayVpcEndpointProps{
@@ -145,6 +147,19 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) (*Private
 		jsii.String("RouteTableIds"), awscdk.Lazy_List(&routeTables{e}, nil))
 	byKey[key] = e
 	return e, problem
+}
+
+// interfaceSubnetIds are the subnets an interface endpoint gets from selection (one per
+// availability zone), resolved in stack, as a string to compare selections by.
+func interfaceSubnetIds(vpc awsec2.IVpc, stack awscdk.Stack, selection *awsec2.SubnetSelection) string {
+	onePerAz := *selection
+	onePerAz.OnePerAz = jsii.Bool(true)
+	var resolved any
+	if jsiiPanic(func() { resolved = stack.Resolve(vpc.SelectSubnets(&onePerAz).SubnetIds) }) != nil {
+		return ""
+	}
+	b, _ := json.Marshal(resolved)
+	return string(b)
 }
 
 type routeTables struct{ e *PrivateEndpoints }
@@ -252,17 +267,42 @@ func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
 	return err == nil && strings.Contains(string(b), ":ssm:")
 }
 
+// shareEndpoints returns the VPC's endpoints, created in EndpointSubnets (else the
+// tasks' subnets) on first use, and records the problems synthesis reports: the VPC's
+// endpoints in another stack, EndpointSubnets that select no subnet or other subnets than
+// the endpoints already have.
+func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
+	subnets := a.Subnets
+	if p.endpointSubnets != nil {
+		var selected *awsec2.SelectedSubnets
+		if failure := jsiiPanic(func() { selected = a.Vpc.SelectSubnets(p.endpointSubnets) }); failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
+			a.problems = append(a.problems, PropError{ProblemNoSubnets, "EndpointSubnets", fmt.Sprintf(
+				"selects no subnet of the VPC (%v): select isolated subnets of the VPC, for example by availability zone", firstLine(failure))})
+		} else {
+			subnets = p.endpointSubnets
+		}
+	}
+	e, problem := sharedEndpoints(a.Vpc, subnets)
+	if problem != nil {
+		a.problems = append(a.problems, *problem)
+	}
+	if p.endpointSubnets != nil && subnets == p.endpointSubnets {
+		if got := interfaceSubnetIds(a.Vpc, awscdk.Stack_Of(a.Vpc), subnets); got != e.subnetIds {
+			a.problems = append(a.problems, PropError{ProblemConflict, "EndpointSubnets", fmt.Sprintf(
+				"selects the subnets %s, but the VPC's endpoints (shared by every PrivateRdsApi of the VPC) are in %s: give every PrivateRdsApi of this VPC the same EndpointSubnets, or set it on the first one only",
+				got, e.subnetIds)})
+		}
+	}
+	return e
+}
+
 // connectEndpoints gives the tasks their way to AWS services: the shared endpoints (or
 // the existing ones) and S3, with task egress limited to HTTPS towards them.
 func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	https := awsec2.Port_Tcp(jsii.Number(443))
 	switch {
 	case p.existingEndpoints == nil:
-		var problem *PropError
-		a.Endpoints, problem = sharedEndpoints(a.Vpc, a.Subnets)
-		if problem != nil {
-			a.problems = append(a.problems, *problem)
-		}
+		a.Endpoints = a.shareEndpoints(p)
 		a.Endpoints.require(a.endpointServices(p))
 		a.Endpoints.routeS3(a.Vpc.SelectSubnets(a.Subnets))
 		a.Service.Connections().AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))

@@ -25,6 +25,11 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	clusterProps := &awsecs.ClusterProps{
 		Vpc:                 a.Vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
+		// The FARGATE and FARGATE_SPOT capacity providers, when a strategy names them.
+		EnableFargateCapacityProviders: jsii.Bool(len(p.capacity) > 0),
+	}
+	if !p.insights {
+		clusterProps.ContainerInsightsV2 = awsecs.ContainerInsights_DISABLED
 	}
 	if p.exec {
 		// ECS Exec sessions are logged into the container's log group, encrypted when the
@@ -90,7 +95,15 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		HealthCheckGracePeriod: p.grace,
 		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
 		EnableExecuteCommand:   jsii.Bool(p.exec),
+		// nil: the FARGATE launch type.
+		CapacityProviderStrategies: capacityStrategies(p.capacity),
 	})
+	if len(p.capacity) > 0 {
+		// The service has no launch type then. ECS refuses a strategy whose providers are
+		// not associated with the cluster yet: the service waits for the cluster's
+		// capacity provider association (which CDK adds to the cluster at synthesis).
+		a.Service.Node().AddDependency(a.Cluster)
+	}
 	a.TargetGroup.AddTarget(a.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
 		ContainerName: jsii.String(containerName),
 		ContainerPort: jsii.Number(p.containerPort),
@@ -119,6 +132,13 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		TargetUtilizationPercent: jsii.Number(p.targetCpu),
 	})
 	a.suppressServiceFindings(p, len(environment) > 0)
+}
+
+func capacityStrategies(s []*awsecs.CapacityProviderStrategy) *[]*awsecs.CapacityProviderStrategy {
+	if len(s) == 0 {
+		return nil
+	}
+	return &s
 }
 
 // scratchVolume mounts a writable task volume (Fargate ephemeral storage, emptied with the

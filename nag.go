@@ -57,6 +57,11 @@ func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bo
 				[]any{"Resource::*", map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:log-group:<.*LogGroup[0-9A-F]+>:\\*$/"}}})
 		}
 	}
+	if !p.insights {
+		suppress(a.Cluster, nagRule{"AwsSolutions-ECS4",
+			"Container Insights is off by choice (ContainerInsights: false), to save its metrics' cost, for example in development; the service's own CloudWatch metrics (CPU, memory) and the container's logs remain. Set ContainerInsights to true to turn it on.",
+			nil})
+	}
 	if plainEnvironment {
 		suppress(a.TaskDefinition, nagRule{"AwsSolutions-ECS2",
 			"The plain environment holds only non-secret configuration (DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",

@@ -105,6 +105,20 @@ type PrivateRdsApiProps struct {
 	// Default: nil; the construct creates the endpoints, once per VPC: every PrivateRdsApi
 	// in the same VPC shares them (see PrivateEndpoints).
 	ExistingEndpoints *ExistingEndpoints
+	// EndpointSubnets are the subnets of the interface endpoints (at most one per
+	// availability zone is used). Interface endpoints are billed per endpoint and per AZ,
+	// so one AZ halves their cost with two: for example
+	// &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED,
+	// AvailabilityZones: &[]*string{(*vpc.AvailabilityZones())[0]}} for development.
+	// Tasks in the other AZs then reach the endpoints across AZs (data transfer between
+	// AZs is billed), and while that AZ is down no task anywhere can pull its image, write
+	// its logs or read its secrets: new tasks fail to start. The endpoints are shared per
+	// VPC: an API that sets EndpointSubnets must select the same subnets as the endpoints
+	// already have (ProblemConflict at synthesis otherwise); an API that leaves it unset
+	// uses the endpoints as they are. Not with ExistingEndpoints.
+	//
+	// Default: the tasks' subnets (VpcSubnets).
+	EndpointSubnets *awsec2.SubnetSelection
 	// AdditionalEndpoints are more interface endpoints the application itself calls, for
 	// example awsec2.InterfaceVpcEndpointAwsService_SQS(). They are shared per VPC like the
 	// others.
@@ -130,10 +144,27 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: 512.
 	MemoryLimitMiB *float64
-	// RuntimePlatform is the task's operating system and CPU architecture.
+	// RuntimePlatform is the task's operating system and CPU architecture. ARM64
+	// (Graviton) costs about 20% less per vCPU and GB; the image must be built for it.
 	//
 	// Default: Linux on X86_64.
 	RuntimePlatform *awsecs.RuntimePlatform
+	// CapacityProviderStrategies spread the service's tasks over Fargate capacity providers
+	// ("FARGATE" and "FARGATE_SPOT", which the cluster then has), for example
+	// []*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("FARGATE_SPOT"),
+	// Weight: jsii.Number(1)}}. Fargate Spot costs about 70% less and may stop a task with
+	// two minutes' notice (the task gets SIGTERM, and the service starts a replacement).
+	// The service then has no launch type.
+	//
+	// Default: FARGATE on demand (the FARGATE launch type).
+	CapacityProviderStrategies *[]*awsecs.CapacityProviderStrategy
+	// ContainerInsights turns on CloudWatch Container Insights for the cluster: metrics per
+	// task and service, billed as custom metrics (about 25 for one service). cdk-nag's ECS4
+	// and AWS Control Tower's CT.ECS.PR.2 ask for it; with false the construct carries the
+	// ECS4 suppression, with its reason.
+	//
+	// Default: true.
+	ContainerInsights *bool
 	// Environment is plain environment variables for the container. Never put secrets here:
 	// use Secrets.
 	//

@@ -178,6 +178,7 @@ var pureChecks = []check{
 	checkNetwork,
 	checkTaskSize,
 	checkContainer,
+	checkCapacity,
 	checkScaling,
 	checkHealthCheck,
 	checkApi,
@@ -224,6 +225,9 @@ func checkNetwork(p *PrivateRdsApiProps, _ durations, add adder) {
 		}
 	} else if p.MaxAzs != nil {
 		add(ProblemConflict, "MaxAzs and Vpc", "MaxAzs applies only to a new VPC; remove MaxAzs or Vpc")
+	}
+	if p.EndpointSubnets != nil && p.ExistingEndpoints != nil {
+		add(ProblemConflict, "EndpointSubnets and ExistingEndpoints", "the construct creates no endpoints with ExistingEndpoints; remove one of them")
 	}
 	if v := p.MaxAzs; v != nil {
 		if isToken(*v) {
@@ -307,6 +311,56 @@ func checkContainer(p *PrivateRdsApiProps, d durations, add adder) {
 	}
 	if v := c.Retries; v != nil && (isToken(*v) || !isInt(*v, 1, 10)) {
 		add(ProblemRange, "ContainerHealthCheck.Retries", "must be a concrete whole number from 1 to 10")
+	}
+}
+
+// checkCapacity checks CapacityProviderStrategies against what ECS accepts of a service
+// on the cluster's Fargate capacity providers.
+func checkCapacity(p *PrivateRdsApiProps, _ durations, add adder) {
+	if p.CapacityProviderStrategies == nil {
+		return
+	}
+	const prop = "CapacityProviderStrategies"
+	strategies := *p.CapacityProviderStrategies
+	if len(strategies) == 0 {
+		add(ProblemRequired, prop, "names no capacity provider; leave it nil for FARGATE on demand")
+		return
+	}
+	seen := map[string]bool{}
+	bases, weighted := 0, false
+	for i, s := range strategies {
+		if s == nil || s.CapacityProvider == nil {
+			add(ProblemRequired, prop, "entry %d names no CapacityProvider", i)
+			continue
+		}
+		name := *s.CapacityProvider
+		switch {
+		case name != "FARGATE" && name != "FARGATE_SPOT":
+			add(ProblemRange, prop, "entry %d: CapacityProvider must be \"FARGATE\" or \"FARGATE_SPOT\" (the cluster's Fargate capacity providers), got %q", i, name)
+		case seen[name]:
+			add(ProblemConflict, prop, "%s is named twice", name)
+		}
+		seen[name] = true
+		if w := s.Weight; w != nil && !isToken(*w) && !isInt(*w, 0, 1000) {
+			add(ProblemRange, prop, "entry %d: Weight must be a whole number from 0 to 1000, got %v", i, *w)
+		}
+		if w := s.Weight; w != nil && (isToken(*w) || *w > 0) { // ECS's default weight is 0
+			weighted = true
+		}
+		if b := s.Base; b != nil && !isToken(*b) {
+			if !isInt(*b, 0, 100000) {
+				add(ProblemRange, prop, "entry %d: Base must be a whole number from 0 to 100000, got %v", i, *b)
+			}
+			if *b > 0 {
+				bases++
+			}
+		}
+	}
+	if bases > 1 {
+		add(ProblemConflict, prop, "only one capacity provider of a strategy may have a Base")
+	}
+	if !weighted {
+		add(ProblemRange, prop, "at least one capacity provider needs a Weight above 0")
 	}
 }
 

@@ -92,6 +92,7 @@ func All() []Scenario {
 		{"EveryProp", EveryProp},
 		{"ExistingEndpoints", ExistingEndpoints},
 		{"Hardened", Hardened},
+		{"Development", Development},
 	}
 }
 
@@ -280,5 +281,23 @@ func Hardened(app awscdk.App) *Built {
 		EnableExecuteCommand:         jsii.Bool(true),
 		TracingEnabled:               jsii.Bool(true),
 		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+	})
+}
+
+// Development is the cheapest profile: the interface endpoints in one availability zone,
+// the tasks on Fargate Spot and ARM64, and no Container Insights.
+func Development(app awscdk.App) *Built {
+	s := stack(app, "Development", nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image: Image(s),
+		Vpc:   network.Vpc,
+		EndpointSubnets: &awsec2.SubnetSelection{
+			SubnetType:        awsec2.SubnetType_PRIVATE_ISOLATED,
+			AvailabilityZones: &[]*string{(*network.Vpc.AvailabilityZones())[0]},
+		},
+		CapacityProviderStrategies: &[]*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(1)}},
+		RuntimePlatform:            &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
+		ContainerInsights:          jsii.Bool(false),
 	})
 }
