@@ -276,8 +276,12 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 	if p.endpointSubnets != nil {
 		var selected *awsec2.SelectedSubnets
 		if failure := jsiiPanic(func() { selected = a.Vpc.SelectSubnets(p.endpointSubnets) }); failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
-			a.problems = append(a.problems, PropError{ProblemNoSubnets, "EndpointSubnets", fmt.Sprintf(
-				"selects no subnet of the VPC (%v): select isolated subnets of the VPC, for example by availability zone", firstLine(failure))})
+			why := ""
+			if failure != nil {
+				why = " (" + firstLine(failure) + ")"
+			}
+			a.problems = append(a.problems, PropError{ProblemNoSubnets, "EndpointSubnets",
+				"selects no subnet of the VPC" + why + ": select isolated subnets of the VPC, for example by availability zone"})
 		} else {
 			subnets = p.endpointSubnets
 		}

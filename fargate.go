@@ -25,8 +25,6 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	clusterProps := &awsecs.ClusterProps{
 		Vpc:                 a.Vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
-		// The FARGATE and FARGATE_SPOT capacity providers, when a strategy names them.
-		EnableFargateCapacityProviders: jsii.Bool(len(p.capacity) > 0),
 	}
 	if !p.insights {
 		clusterProps.ContainerInsightsV2 = awsecs.ContainerInsights_DISABLED
@@ -100,9 +98,15 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	})
 	if len(p.capacity) > 0 {
 		// The service has no launch type then. ECS refuses a strategy whose providers are
-		// not associated with the cluster yet: the service waits for the cluster's
-		// capacity provider association (which CDK adds to the cluster at synthesis).
-		a.Service.Node().AddDependency(a.Cluster)
+		// not associated with the cluster yet, so the construct associates them itself
+		// (CDK's EnableFargateCapacityProviders adds the association in an aspect, which
+		// nothing can depend on) and the service waits for it.
+		a.CapacityProviders = awsecs.NewCfnClusterCapacityProviderAssociations(a.Construct, jsii.String("CapacityProviders"), &awsecs.CfnClusterCapacityProviderAssociationsProps{
+			Cluster:                         a.Cluster.ClusterName(),
+			CapacityProviders:               &[]any{"FARGATE", "FARGATE_SPOT"},
+			DefaultCapacityProviderStrategy: &[]*awsecs.CfnClusterCapacityProviderAssociations_CapacityProviderStrategyProperty{},
+		})
+		a.Service.Node().AddDependency(a.CapacityProviders)
 	}
 	a.TargetGroup.AddTarget(a.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
 		ContainerName: jsii.String(containerName),

@@ -416,6 +416,9 @@ type PrivateRdsApi struct {
 	Container awsecs.ContainerDefinition
 	// LogGroup receives the container's logs.
 	LogGroup awslogs.LogGroup
+	// CapacityProviders associates the FARGATE and FARGATE_SPOT capacity providers with the
+	// cluster; nil without Props.CapacityProviderStrategies.
+	CapacityProviders awsecs.CfnClusterCapacityProviderAssociations
 	// Service is the Fargate service.
 	Service awsecs.FargateService
 	// Scaling is the service's task count scaling.

@@ -632,3 +632,39 @@ func TestCrossStack(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestDevelopmentProfile(t *testing.T) {
+	s := scenario(t, "Development")
+	// Interface endpoints in one subnet, of the first availability zone.
+	firstSubnet := s.only(t, "AWS::EC2::Subnet", "NetworkVpcIsolatedSubnet1").id
+	for svc, list := range serviceNames(s) {
+		if ids, _ := list[0].props["SubnetIds"].([]any); svc != "s3" && (len(ids) != 1 || ref(ids[0]) != firstSubnet) {
+			t.Errorf("%s endpoint in subnets %v, want only %s", svc, ids, firstSubnet)
+		}
+	}
+	// The tasks on Fargate Spot, which the cluster has, and ARM64.
+	service := s.only(t, "AWS::ECS::Service", "Api")
+	if _, ok := service.props["LaunchType"]; ok {
+		t.Errorf("service has a LaunchType with a capacity provider strategy: %v", service.props["LaunchType"])
+	}
+	s.has(t, "AWS::ECS::Service", map[string]any{"CapacityProviderStrategy": []any{map[string]any{"CapacityProvider": "FARGATE_SPOT", "Weight": 1}}})
+	association := s.only(t, "AWS::ECS::ClusterCapacityProviderAssociations", "ApiCapacityProviders")
+	if got := asStrings(association.props["CapacityProviders"]); strings.Join(got, ",") != "FARGATE,FARGATE_SPOT" {
+		t.Errorf("cluster capacity providers %v", got)
+	}
+	if !contains(asStrings(service.raw["DependsOn"]), association.id) {
+		t.Errorf("the service does not wait for the capacity provider association: %v", service.raw["DependsOn"])
+	}
+	s.has(t, "AWS::ECS::TaskDefinition", map[string]any{"RuntimePlatform": map[string]any{"CpuArchitecture": "ARM64"}})
+	// No Container Insights, with cdk-nag's ECS4 suppressed only then.
+	s.has(t, "AWS::ECS::Cluster", map[string]any{"ClusterSettings": []any{map[string]any{"Name": "containerInsights", "Value": "disabled"}}})
+	for _, name := range []string{"Development", "Default"} {
+		cluster := scenario(t, name).only(t, "AWS::ECS::Cluster", "Api")
+		md, _ := cluster.raw["Metadata"].(map[string]any)
+		if _, suppressed := md["cdk_nag"]; suppressed != (name == "Development") {
+			t.Errorf("%s: ECS4 suppression on the cluster: %v", name, md)
+		}
+	}
+	scenario(t, "Default").count(t, "AWS::ECS::ClusterCapacityProviderAssociations", 0)
+	scenario(t, "Default").has(t, "AWS::ECS::Service", map[string]any{"LaunchType": "FARGATE"})
+}

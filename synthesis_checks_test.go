@@ -49,7 +49,7 @@ func assetImage(t *testing.T) awsecs.ContainerImage {
 }
 
 func envStack(app awscdk.App, name string) awscdk.Stack {
-	return awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: scenarios.Env()})
+	return scenarios.NewStack(app, name, scenarios.Env())
 }
 
 func agnosticStack(app awscdk.App, name string) awscdk.Stack {
@@ -69,6 +69,10 @@ func lookupContext() map[string]any {
 			map[string]any{"subnetId": "subnet-0bbbbbbbbbbbbbbb2", "cidr": "10.20.1.0/24", "availabilityZone": "eu-west-1b", "routeTableId": "rtb-0bbbbbbbbbbbbbbb2"},
 		}}},
 	}}
+}
+
+func inAz(az string) *awsec2.SubnetSelection {
+	return &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, AvailabilityZones: jsii.Strings(az)}
 }
 
 func lookup(s awscdk.Stack, id string) awsec2.IVpc {
@@ -202,6 +206,40 @@ func TestSynthesisMistakes(t *testing.T) {
 				api(first, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(first), Vpc: lookup(first, "Vpc")})
 				second := envStack(app, "PendingB")
 				return second, []*privaterdsapi.PrivateRdsApi{api(second, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(second), Vpc: lookup(second, "Vpc")})}
+			}},
+		{name: "endpoint subnets of two APIs disagree", path: "TwoSelections/Billing", want: []problem{{privaterdsapi.ProblemConflict, "EndpointSubnets"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "TwoSelections")
+				vpc := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil).Vpc
+				first := api(s, "Orders", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc, EndpointSubnets: inAz("eu-west-1a")})
+				second := api(s, "Billing", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc, EndpointSubnets: inAz("eu-west-1b")})
+				return s, []*privaterdsapi.PrivateRdsApi{first, second}
+			}},
+		{name: "endpoint subnets set after the endpoints exist", path: "LateSelection/Billing", want: []problem{{privaterdsapi.ProblemConflict, "EndpointSubnets"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "LateSelection")
+				vpc := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil).Vpc
+				first := api(s, "Orders", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc})
+				second := api(s, "Billing", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc, EndpointSubnets: inAz("eu-west-1a")})
+				return s, []*privaterdsapi.PrivateRdsApi{first, second}
+			}},
+		{name: "endpoint subnets on the first API only", check: func(t *testing.T, s *synthesized) {
+			for _, e := range s.resources("AWS::EC2::VPCEndpoint") {
+				if ids, ok := e.props["SubnetIds"].([]any); ok && len(ids) != 1 {
+					t.Errorf("endpoint %s in %d subnets, want the first API's one", e.id, len(ids))
+				}
+			}
+		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+			s := envStack(app, "FirstSelection")
+			vpc := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil).Vpc
+			first := api(s, "Orders", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc, EndpointSubnets: inAz("eu-west-1a")})
+			second := api(s, "Billing", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc})
+			return s, []*privaterdsapi.PrivateRdsApi{first, second}
+		}},
+		{name: "endpoint subnets that select nothing", path: "NoSelection/Api", want: []problem{{privaterdsapi.ProblemNoSubnets, "EndpointSubnets"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "NoSelection")
+				return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), EndpointSubnets: inAz("us-east-1a")})}
 			}},
 		{name: "token ports and capacities from parameters", check: tokenPorts,
 			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {

@@ -155,6 +155,24 @@ func TestBadProps(t *testing.T) {
 		{"variable without a name", with(func(p *P) { p.Environment = &map[string]*string{"": jsii.String("x")} }), []problem{{format, "Environment"}}},
 		{"secret without a secret", with(func(p *P) { p.Secrets = &map[string]awsecs.Secret{"KEY": nil} }), []problem{{required, "Secrets"}}},
 		{"host without secret", with(func(p *P) { p.DatabaseHost = jsii.String("db") }), []problem{{requires, "DatabaseHost"}}},
+		{"endpoint subnets with existing endpoints", with(func(p *P) {
+			p.Vpc, p.ExistingEndpoints = isolated, &privaterdsapi.ExistingEndpoints{}
+			p.EndpointSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
+		}), []problem{{conflict, "EndpointSubnets and ExistingEndpoints"}}},
+		{"empty capacity provider strategies", with(func(p *P) { p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{} }),
+			[]problem{{required, "CapacityProviderStrategies"}}},
+		{"capacity provider not Fargate", with(func(p *P) {
+			p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("EC2"), Weight: jsii.Number(1)}}
+		}), []problem{{rng, "CapacityProviderStrategies"}}},
+		{"capacity provider twice, two bases, bad weight", with(func(p *P) {
+			p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{
+				{CapacityProvider: jsii.String("FARGATE"), Base: jsii.Number(1), Weight: jsii.Number(1001)},
+				{CapacityProvider: jsii.String("FARGATE"), Base: jsii.Number(2), Weight: jsii.Number(1)},
+			}
+		}), []problem{{rng, "CapacityProviderStrategies"}, {conflict, "CapacityProviderStrategies"}, {conflict, "CapacityProviderStrategies"}}},
+		{"capacity providers without weight", with(func(p *P) {
+			p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("FARGATE_SPOT"), Base: jsii.Number(1)}}
+		}), []problem{{rng, "CapacityProviderStrategies"}}},
 		{"user with a space", with(func(p *P) { p.User = jsii.String("app user") }), []problem{{format, "User"}}},
 		{"empty user", with(func(p *P) { p.User = jsii.String("") }), []problem{{format, "User"}}},
 		{"container health check without command", with(func(p *P) { p.ContainerHealthCheck = &awsecs.HealthCheck{} }),

@@ -33,6 +33,15 @@ var acceptedFindings = []guardException{
 			"stage's access log and metrics record every request; TracingEnabled satisfies the control",
 	},
 	{
+		Control:      "CT.ECS.PR.2",
+		ResourceType: "AWS::ECS::Cluster",
+		Where:        "ContainerInsights false",
+		Applies:      containerInsightsDisabled,
+		Reason: "Container Insights bills its metrics as custom metrics (about 25 for one service); " +
+			"turning it off is the development profile's choice to save that; the default (true) " +
+			"satisfies the control",
+	},
+	{
 		Control:      "CT.ECS.PR.3",
 		ResourceType: "AWS::ECS::TaskDefinition",
 		Where:        "without User (the default: the image's own user)",
@@ -117,6 +126,18 @@ func propertyNot(key string, value any) func(*synthesis, guardFinding) bool {
 		}
 		return v != value
 	}
+}
+
+// containerInsightsDisabled holds when the cluster's containerInsights setting is
+// "disabled", as ContainerInsights: false writes it.
+func containerInsightsDisabled(s *synthesis, f guardFinding) bool {
+	settings, _ := properties(s, f)["ClusterSettings"].([]any)
+	for _, x := range settings {
+		if m, _ := x.(map[string]any); m["Name"] == "containerInsights" && m["Value"] == "disabled" {
+			return true
+		}
+	}
+	return false
 }
 
 // retentionUnder holds when the log group has a retention shorter than days (a log group

@@ -57,6 +57,12 @@ func Image(stack awscdk.Stack) awsecs.ContainerImage {
 	return awsecs.ContainerImage_FromEcrRepository(repo, jsii.String("1.0.0"))
 }
 
+// NewStack is a stack of the scenarios: environment-specific with env (Env()), with the
+// availability zones that `cdk synth` would have looked up, or environment-agnostic.
+func NewStack(app awscdk.App, name string, env *awscdk.Environment) awscdk.Stack {
+	return stack(app, name, env)
+}
+
 func stack(app awscdk.App, name string, env *awscdk.Environment) awscdk.Stack {
 	s := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: env})
 	if env != nil {
