@@ -121,8 +121,10 @@ type guardResult struct {
 }
 
 // guardPackageDir returns the directory of the cfn-guard package: guardPackageEnv, or
-// where .ci/run installs it in its cache. It is an error, with the way out, when neither
-// holds the pinned version.
+// where .ci/run installs it in its cache, which the suite fills itself with npm (the
+// pinned version, from the npm registry) when it is empty, so that the README's test
+// command works on a new machine with Node.js. It is an error, with the way out, when
+// neither holds the pinned version.
 func guardPackageDir() (string, error) {
 	dir := os.Getenv(guardPackageEnv)
 	from := guardPackageEnv
@@ -132,8 +134,18 @@ func guardPackageDir() (string, error) {
 			home, _ := os.UserHomeDir()
 			cache = filepath.Join(home, ".cache")
 		}
-		dir = filepath.Join(cache, "privaterdsapi-ci", "cfnguard", "node_modules", filepath.FromSlash(guardPackage))
+		prefix := filepath.Join(cache, "privaterdsapi-ci", "cfnguard")
+		dir = filepath.Join(prefix, "node_modules", filepath.FromSlash(guardPackage))
 		from = guardPackageEnv + " is not set; tried .ci/run's cache"
+		if _, err := os.Stat(filepath.Join(dir, "package.json")); errors.Is(err, fs.ErrNotExist) {
+			if npm, err := exec.LookPath("npm"); err == nil {
+				out, err := exec.Command(npm, "install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund",
+					"--loglevel=error", guardPackage+"@"+guardPackageVersion).CombinedOutput()
+				if err != nil {
+					from += fmt.Sprintf(", and npm install failed (%v): %s", err, out)
+				}
+			}
+		}
 	}
 	install := fmt.Sprintf("the suite needs %s@%s (the AWS Control Tower rules and cfn-guard): run .ci/run, or "+
 		"npm install --prefix DIR --no-save %s@%s and set %s=DIR/node_modules/%s",
