@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsecspatterns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
@@ -85,9 +84,8 @@ func costRows() []costRow {
 
 const peerLabel = "Peer: `NetworkLoadBalancedFargateService` (`PublicLoadBalancer: false`)"
 
-// peer synthesizes aws-cdk's NetworkLoadBalancedFargateService with its default props
-// but an internal load balancer, the scenarios' image and the default task size of
-// PrivateRdsApi (read from the Default scenario's template), once per test binary.
+// peer synthesizes the peer (addPeer) with the default task size of PrivateRdsApi (read
+// from the Default scenario's template), once per test binary.
 func peer(t *testing.T) *synthesized {
 	t.Helper()
 	const name = "peer:NetworkLoadBalancedFargateService"
@@ -104,12 +102,7 @@ func peer(t *testing.T) *synthesized {
 	}
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Peer"), nil)
-	awsecspatterns.NewNetworkLoadBalancedFargateService(stack, jsii.String("Service"), &awsecspatterns.NetworkLoadBalancedFargateServiceProps{
-		TaskImageOptions:   &awsecspatterns.NetworkLoadBalancedTaskImageOptions{Image: scenarios.Image(stack)},
-		Cpu:                jsii.Number(cpu),
-		MemoryLimitMiB:     jsii.Number(memory),
-		PublicLoadBalancer: jsii.Bool(false),
-	})
+	addPeer(stack, "Service", cpu, memory) // bench_test.go
 	tpl := assertions.Template_FromStack(stack, nil)
 	raw, err := json.Marshal(tpl.ToJSON())
 	if err != nil {

@@ -40,13 +40,3 @@ func TestSynthIsDeterministic(t *testing.T) {
 		t.Errorf("two syntheses differ:\n%s", cmp.Diff(string(a), string(b)))
 	}
 }
-
-// BenchmarkSynth measures one synthesis of the default scenario (new app, construct,
-// template), the unit of cost of every test and of a user's snapshot test.
-func BenchmarkSynth(b *testing.B) {
-	build := scenarios.All()[0].Build
-	for i := 0; i < b.N; i++ {
-		app := awscdk.NewApp(nil)
-		assertions.Template_FromStack(build(app).Stack, nil)
-	}
-}
