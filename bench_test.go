@@ -2,6 +2,7 @@ package privaterdsapi_test
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,14 +16,15 @@ import (
 
 // The benchmarks time construction plus synthesis, in a new app each time, of this
 // construct and of its peer, aws-cdk's NetworkLoadBalancedFargateService with a private
-// load balancer, in the same process with the same settings (CDK's built-in template
-// validation off for both: it times CloudFormation's schema check, not the construct).
-// They report ns/resource, the cost per resource of the template, to compare the two:
+// load balancer, in the same process with the same settings: CDK's built-in template
+// validation off for both (it times CloudFormation's schema check, not the construct), or
+// on for both with BENCH_VALIDATION=1 (the default of awscdk.NewApp and cdk synth). They
+// report ns/resource, the cost per resource of the template, to compare the two:
 //
 //	go test -run '^$' -bench 'Synth' -benchmem -count 6 .
 
 func benchApp() awscdk.App {
-	return awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
+	return awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(os.Getenv("BENCH_VALIDATION") != "")})
 }
 
 // ours builds n PrivateRdsApi with default props (each with its own VPC) in a new stack.

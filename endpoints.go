@@ -42,10 +42,13 @@ type PrivateEndpoints struct {
 	// S3 is the S3 gateway endpoint.
 	S3 awsec2.GatewayVpcEndpoint
 
-	vpc           awsec2.IVpc
-	stackPath     string
+	vpc       awsec2.IVpc
+	stackPath string
+	// subnets is the selection the endpoints were created with; subnetIds, its subnets as
+	// the interface endpoints have them, and routeTableIds, the S3 gateway's route tables,
+	// are read only when another API's selection differs from it.
 	subnets       *awsec2.SubnetSelection
-	subnetIds     string // the interface endpoints' subnets, resolved, to compare selections
+	subnetIds     string
 	routeTableIds []*string
 }
 
@@ -56,6 +59,9 @@ const lookupDummyVpcId = "vpc-12345"
 
 var (
 	endpointsMu sync.Mutex
+	// endpointsByVpc holds the endpoints by the IVpc object they serve, found again with no
+	// jsii call.
+	endpointsByVpc = map[awsec2.IVpc]*PrivateEndpoints{}
 	// endpointsByApp holds, per app (the construct tree's root), the endpoints by VPC
 	// identity (see vpcIdentity).
 	endpointsByApp = map[constructs.IConstruct]map[string]*PrivateEndpoints{}
@@ -82,6 +88,12 @@ func vpcIdentity(vpc awsec2.IVpc, stack awscdk.Stack) (key, literal string) {
 // EndpointsOf returns the endpoints that PrivateRdsApi created for vpc (or for another
 // import of the same VPC in the app, preferring the set in vpc's stack), or nil.
 func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
+	endpointsMu.Lock()
+	e := endpointsByVpc[vpc]
+	endpointsMu.Unlock()
+	if e != nil {
+		return e
+	}
 	stack := awscdk.Stack_Of(vpc)
 	key, _ := vpcIdentity(vpc, stack)
 	endpointsMu.Lock()
@@ -93,59 +105,74 @@ func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
 	return byKey[key]
 }
 
-func endpointsIdOf(vpc awsec2.IVpc, stack awscdk.Stack) string {
-	rel := strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), *stack.Node().Path()), "/")
+func endpointsIdOf(vpc awsec2.IVpc, stackPath string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), stackPath), "/")
 	return EndpointsId + "-" + strings.ReplaceAll(rel, "/", "-")
 }
 
-// sharedEndpoints returns the endpoints of vpc, created on first use in subnets. When the
-// VPC's literal ID already has endpoints in another stack of the app, it also returns
-// the problem, and a set of this stack's own, so that construction completes and
-// synthesis reports the problem.
-func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection) (*PrivateEndpoints, *PropError) {
-	stack := awscdk.Stack_Of(vpc)
-	stackPath := *stack.Node().Path()
-	key, literal := vpcIdentity(vpc, stack)
-	root := vpc.Node().Root()
+// sharedEndpoints returns the endpoints of vpc, created on first use in subnets. fresh
+// says that the construct has just created vpc, which has no endpoints yet and no
+// identity to look up; stack is the VPC's stack when known, else nil. When the VPC's literal ID already has endpoints in another stack
+// of the app, it also returns the problem, and a set of this stack's own, so that
+// construction completes and synthesis reports the problem.
+func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh bool, stack awscdk.Stack) (*PrivateEndpoints, *PropError) {
 	endpointsMu.Lock()
 	defer endpointsMu.Unlock()
-	byKey := endpointsByApp[root]
-	if byKey == nil {
-		byKey = map[string]*PrivateEndpoints{}
-		endpointsByApp[root] = byKey
+	if e := endpointsByVpc[vpc]; e != nil {
+		return e, nil
 	}
-	var problem *PropError
-	if e := byKey[key]; e != nil {
-		if e.stackPath == stackPath {
-			return e, nil
+	if stack == nil {
+		stack = awscdk.Stack_Of(vpc)
+	}
+	stackPath := *stack.Node().Path()
+	var (
+		byKey   map[string]*PrivateEndpoints
+		key     string
+		problem *PropError
+	)
+	if !fresh {
+		var literal string
+		key, literal = vpcIdentity(vpc, stack)
+		root := vpc.Node().Root()
+		if byKey = endpointsByApp[root]; byKey == nil {
+			byKey = map[string]*PrivateEndpoints{}
+			endpointsByApp[root] = byKey
 		}
-		problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
-			"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
-				"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
-			literal, e.stackPath, stackPath, stackPath, e.stackPath)}
-		key += "@" + stackPath
 		if e := byKey[key]; e != nil {
-			return e, problem
+			if e.stackPath == stackPath {
+				endpointsByVpc[vpc] = e
+				return e, nil
+			}
+			problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
+				"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
+					"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
+				literal, e.stackPath, stackPath, stackPath, e.stackPath)}
+			key += "@" + stackPath
+			if e := byKey[key]; e != nil {
+				endpointsByVpc[vpc] = e
+				return e, problem
+			}
 		}
 	}
 	e := &PrivateEndpoints{
-		Construct:  constructs.NewConstruct(stack, jsii.String(endpointsIdOf(vpc, stack))),
+		Construct:  constructs.NewConstruct(stack, jsii.String(endpointsIdOf(vpc, stackPath))),
 		Interfaces: map[string]awsec2.InterfaceVpcEndpoint{},
 		vpc:        vpc,
 		stackPath:  stackPath,
 		subnets:    subnets,
-		subnetIds:  interfaceSubnetIds(vpc, stack, subnets),
 	}
 	e.SecurityGroup = closedSecurityGroup(e.Construct, "SecurityGroup", vpc, "VPC interface endpoints: HTTPS from the privaterdsapi tasks only")
+	// CDK puts the gateway on the route tables of subnets; routeS3 adds those of other
+	// APIs' subnets.
 	e.S3 = awsec2.NewGatewayVpcEndpoint(e.Construct, jsii.String("S3"), &awsec2.GatewayVpcEndpointProps{
 		Vpc:     vpc,
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{subnets},
 	})
-	// Every PrivateRdsApi in the VPC adds its route tables; the list is read at synthesis.
-	e.S3.Node().DefaultChild().(awsec2.CfnVPCEndpoint).AddPropertyOverride(
-		jsii.String("RouteTableIds"), awscdk.Lazy_List(&routeTables{e}, nil))
-	byKey[key] = e
+	if byKey != nil {
+		byKey[key] = e
+	}
+	endpointsByVpc[vpc] = e
 	return e, problem
 }
 
@@ -162,24 +189,15 @@ func interfaceSubnetIds(vpc awsec2.IVpc, stack awscdk.Stack, selection *awsec2.S
 	return string(b)
 }
 
-type routeTables struct{ e *PrivateEndpoints }
-
-// Produce implements awscdk.IStableListProducer.
-func (r *routeTables) Produce() *[]*string {
-	out := append([]*string(nil), r.e.routeTableIds...)
-	return &out
-}
-
 // require creates the interface endpoints of services that do not exist yet.
-func (e *PrivateEndpoints) require(services []awsec2.InterfaceVpcEndpointAwsService) {
+func (e *PrivateEndpoints) require(services []endpointService) {
 	for _, svc := range services {
-		name := *svc.ShortName()
-		if _, ok := e.Interfaces[name]; ok {
+		if _, ok := e.Interfaces[svc.name]; ok {
 			continue
 		}
-		e.Interfaces[name] = awsec2.NewInterfaceVpcEndpoint(e.Construct, jsii.String(endpointId(name)), &awsec2.InterfaceVpcEndpointProps{
+		e.Interfaces[svc.name] = awsec2.NewInterfaceVpcEndpoint(e.Construct, jsii.String(endpointId(svc.name)), &awsec2.InterfaceVpcEndpointProps{
 			Vpc:               e.vpc,
-			Service:           svc,
+			Service:           svc.service(),
 			Subnets:           e.subnets,
 			PrivateDnsEnabled: jsii.Bool(true),
 			Open:              jsii.Bool(false),
@@ -188,27 +206,95 @@ func (e *PrivateEndpoints) require(services []awsec2.InterfaceVpcEndpointAwsServ
 	}
 }
 
-// routeS3 puts the S3 gateway endpoint on the route tables of subnets.
-func (e *PrivateEndpoints) routeS3(subnets *awsec2.SelectedSubnets) {
-	for _, s := range *subnets.Subnets {
-		id := s.RouteTable().RouteTableId()
+// endpointService is an interface endpoint's service by its short name ("ecr.api"); the
+// service object is read from aws-cdk-lib only when the endpoint is created.
+type endpointService struct {
+	name    string
+	service func() awsec2.InterfaceVpcEndpointAwsService
+}
+
+// routeS3 puts the S3 gateway endpoint also on the route tables of subnets, when they
+// are not the subnets it was created with (whose route tables CDK wrote).
+func (e *PrivateEndpoints) routeS3(subnets *awsec2.SubnetSelection) {
+	if sameSelection(subnets, e.subnets) {
+		return
+	}
+	if e.routeTableIds == nil {
+		e.routeTableIds = routeTablesOf(e.vpc, e.subnets)
+	}
+	added := false
+	for _, id := range routeTablesOf(e.vpc, subnets) {
 		known := false
 		for _, have := range e.routeTableIds {
 			known = known || *have == *id
 		}
 		if !known {
 			e.routeTableIds = append(e.routeTableIds, id)
+			added = true
 		}
 	}
+	if added {
+		ids := append([]*string(nil), e.routeTableIds...)
+		e.S3.Node().DefaultChild().(awsec2.CfnVPCEndpoint).AddPropertyOverride(jsii.String("RouteTableIds"), &ids)
+	}
 }
+
+// routeTablesOf are the route table IDs of the subnets that selection selects.
+func routeTablesOf(vpc awsec2.IVpc, selection *awsec2.SubnetSelection) []*string {
+	var ids []*string
+	for _, s := range *vpc.SelectSubnets(selection).Subnets {
+		ids = append(ids, s.RouteTable().RouteTableId())
+	}
+	return ids
+}
+
+// sameSelection says whether two subnet selections select the same subnets for sure:
+// the same object, or the same criteria (the same subnet objects, if they list any).
+func sameSelection(a, b *awsec2.SubnetSelection) bool {
+	if a == b {
+		return true
+	}
+	if a == nil || b == nil || a.SubnetFilters != nil || b.SubnetFilters != nil ||
+		a.SubnetType != b.SubnetType || !sameString(a.SubnetGroupName, b.SubnetGroupName) ||
+		!sameBool(a.OnePerAz, b.OnePerAz) || (a.AvailabilityZones == nil) != (b.AvailabilityZones == nil) ||
+		(a.Subnets == nil) != (b.Subnets == nil) {
+		return false
+	}
+	if a.AvailabilityZones != nil {
+		if len(*a.AvailabilityZones) != len(*b.AvailabilityZones) {
+			return false
+		}
+		for i := range *a.AvailabilityZones {
+			if !sameString((*a.AvailabilityZones)[i], (*b.AvailabilityZones)[i]) {
+				return false
+			}
+		}
+	}
+	if a.Subnets != nil {
+		if len(*a.Subnets) != len(*b.Subnets) {
+			return false
+		}
+		for i := range *a.Subnets {
+			if (*a.Subnets)[i] != (*b.Subnets)[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sameString(a, b *string) bool { return a == b || (a != nil && b != nil && *a == *b) }
+func sameBool(a, b *bool) bool     { return a == b || (a != nil && b != nil && *a == *b) }
 
 // ruleResources returns the standalone rule resources written so far under the given
 // security groups' constructs, not the groups themselves.
 func ruleResources(groups ...awsec2.SecurityGroup) []constructs.IDependable {
 	var out []constructs.IDependable
 	for _, g := range groups {
-		for _, c := range *g.Node().Children() {
-			if c != g.Node().DefaultChild() {
+		node := g.Node()
+		group := node.DefaultChild()
+		for _, c := range *node.Children() {
+			if c != group {
 				out = append(out, c)
 			}
 		}
@@ -228,11 +314,11 @@ func endpointId(shortName string) string {
 // endpointServices are the interface endpoints the task needs: ECR (API and Docker
 // registry) to pull the image, CloudWatch Logs for awslogs, Secrets Manager and SSM for
 // the secrets injected from each, SSM messages for ECS Exec, and whatever the user adds.
-func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpointAwsService {
-	services := []awsec2.InterfaceVpcEndpointAwsService{
-		awsec2.InterfaceVpcEndpointAwsService_ECR(),
-		awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER(),
-		awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS(),
+func (a *PrivateRdsApi) endpointServices(p *settings) []endpointService {
+	services := []endpointService{
+		{"ecr.api", awsec2.InterfaceVpcEndpointAwsService_ECR},
+		{"ecr.dkr", awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER},
+		{"logs", awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS},
 	}
 	secretsManager, ssm := p.databaseSecret != nil, false
 	for _, secret := range p.secrets {
@@ -243,15 +329,18 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 		}
 	}
 	if secretsManager {
-		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER())
+		services = append(services, endpointService{"secretsmanager", awsec2.InterfaceVpcEndpointAwsService_SECRETS_MANAGER})
 	}
 	if ssm {
-		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SSM())
+		services = append(services, endpointService{"ssm", awsec2.InterfaceVpcEndpointAwsService_SSM})
 	}
 	if p.exec {
-		services = append(services, awsec2.InterfaceVpcEndpointAwsService_SSM_MESSAGES())
+		services = append(services, endpointService{"ssmmessages", awsec2.InterfaceVpcEndpointAwsService_SSM_MESSAGES})
 	}
-	services = append(services, p.additionalEndpoints...)
+	for _, svc := range p.additionalEndpoints {
+		svc := svc
+		services = append(services, endpointService{*svc.ShortName(), func() awsec2.InterfaceVpcEndpointAwsService { return svc }})
+	}
 	return services
 }
 
@@ -260,7 +349,7 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []awsec2.InterfaceVpcEndpo
 // Anything unreadable counts as Secrets Manager.
 func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
 	var resolved any
-	if jsiiPanic(func() { resolved = awscdk.Stack_Of(a.Construct).Resolve(secret.Arn()) }) != nil {
+	if jsiiPanic(func() { resolved = a.stack.Resolve(secret.Arn()) }) != nil {
 		return false
 	}
 	b, err := json.Marshal(resolved)
@@ -286,12 +375,20 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 			subnets = p.endpointSubnets
 		}
 	}
-	e, problem := sharedEndpoints(a.Vpc, subnets)
+	var vpcStack awscdk.Stack // a VPC the construct created is in its stack
+	if p.vpc == nil {
+		vpcStack = a.stack
+	}
+	e, problem := sharedEndpoints(a.Vpc, subnets, p.vpc == nil, vpcStack)
 	if problem != nil {
 		a.problems = append(a.problems, *problem)
 	}
-	if p.endpointSubnets != nil && subnets == p.endpointSubnets {
-		if got := interfaceSubnetIds(a.Vpc, awscdk.Stack_Of(a.Vpc), subnets); got != e.subnetIds {
+	if p.endpointSubnets != nil && subnets == p.endpointSubnets && !sameSelection(subnets, e.subnets) {
+		stack := awscdk.Stack_Of(a.Vpc)
+		if e.subnetIds == "" {
+			e.subnetIds = interfaceSubnetIds(a.Vpc, stack, e.subnets)
+		}
+		if got := interfaceSubnetIds(a.Vpc, stack, subnets); got != e.subnetIds {
 			a.problems = append(a.problems, PropError{ProblemConflict, "EndpointSubnets", fmt.Sprintf(
 				"selects the subnets %s, but the VPC's endpoints (shared by every PrivateRdsApi of the VPC) are in %s: give every PrivateRdsApi of this VPC the same EndpointSubnets, or set it on the first one only",
 				got, e.subnetIds)})
@@ -308,11 +405,11 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	case p.existingEndpoints == nil:
 		a.Endpoints = a.shareEndpoints(p)
 		a.Endpoints.require(a.endpointServices(p))
-		a.Endpoints.routeS3(a.Vpc.SelectSubnets(a.Subnets))
-		a.Service.Connections().AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
+		a.Endpoints.routeS3(a.Subnets)
+		a.connections.AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
 	case p.existingEndpoints.SecurityGroups != nil && len(*p.existingEndpoints.SecurityGroups) > 0:
 		for _, sg := range *p.existingEndpoints.SecurityGroups {
-			a.Service.Connections().AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
+			a.connections.AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
 		}
 	default:
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https,
@@ -320,10 +417,11 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings) {
 	}
 	// Tasks started before their endpoints and rules exist cannot pull their image, and the
 	// circuit breaker would roll the first deployment back: the service waits for them.
-	a.Service.Node().AddDependency(ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup)...)
+	deps := ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup)
 	if a.Endpoints != nil {
-		a.Service.Node().AddDependency(a.Endpoints.Construct)
+		deps = append(deps, a.Endpoints.Construct)
 	}
+	a.Service.Node().AddDependency(deps...)
 	if p.s3PrefixListId != nil {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.s3PrefixListId), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint"), nil)

@@ -41,10 +41,12 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		}
 	}
 	a.Cluster = awsecs.NewCluster(a.Construct, jsii.String("Cluster"), clusterProps)
+	scratch := scratchVolumes(p)
 	a.TaskDefinition = awsecs.NewFargateTaskDefinition(a.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:             jsii.Number(p.cpu),
 		MemoryLimitMiB:  jsii.Number(p.memory),
 		RuntimePlatform: p.platform,
+		Volumes:         scratch.volumes,
 	})
 	environment, secrets := containerVariables(p)
 	a.Container = a.TaskDefinition.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{
@@ -68,15 +70,8 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 			StreamPrefix: jsii.String(containerName),
 		}),
 	})
-	if p.readonlyRoot {
-		a.scratchVolume("tmp", "/tmp")
-		if p.exec {
-			// The exec agent (the SSM agent) writes its state and logs here; with a read-only
-			// root filesystem it crashes without them (aws/containers-roadmap#1359).
-			a.scratchVolume("exec-agent", "/managed-agents")
-			a.scratchVolume("ssm-state", "/var/lib/amazon/ssm")
-			a.scratchVolume("ssm-logs", "/var/log/amazon/ssm")
-		}
+	if scratch.mounts != nil {
+		a.Container.AddMountPoints(*scratch.mounts...)
 	}
 
 	a.ServiceSecurityGroup = closedSecurityGroup(a.Construct, "ServiceSecurityGroup", a.Vpc, "privaterdsapi tasks: from the load balancer, to the endpoints, S3 and the database")
@@ -108,14 +103,14 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		})
 		a.Service.Node().AddDependency(a.CapacityProviders)
 	}
-	a.TargetGroup.AddTarget(a.Service.LoadBalancerTarget(&awsecs.LoadBalancerTargetOptions{
-		ContainerName: jsii.String(containerName),
-		ContainerPort: jsii.Number(p.containerPort),
-	}))
+	// The service is the target: its container ("app", the task's only one) on the port
+	// of its port mapping.
+	a.TargetGroup.AddTarget(a.Service)
 	// IP targets over TCP: the source the tasks see is the load balancer, so the exact
 	// rule is "from the load balancer's security group". This writes the tasks' ingress
 	// and the load balancer's egress.
-	a.Service.Connections().AllowFrom(a.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
+	a.connections = a.Service.Connections()
+	a.connections.AllowFrom(a.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
 		jsii.String("Traffic and health checks from the load balancer"))
 
 	if p.database != nil {
@@ -125,7 +120,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		}
 		// Written from the tasks' side so that the database's ingress rule lives in this
 		// stack even when the database is in another one.
-		a.Service.Connections().AllowTo(p.database, port, jsii.String("The database, from the privaterdsapi tasks only"))
+		a.connections.AllowTo(p.database, port, jsii.String("The database, from the privaterdsapi tasks only"))
 	}
 
 	a.Scaling = a.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
@@ -145,15 +140,33 @@ func capacityStrategies(s []*awsecs.CapacityProviderStrategy) *[]*awsecs.Capacit
 	return &s
 }
 
-// scratchVolume mounts a writable task volume (Fargate ephemeral storage, emptied with the
-// task) at path in the container.
-func (a *PrivateRdsApi) scratchVolume(name, path string) {
-	a.TaskDefinition.AddVolume(&awsecs.Volume{Name: jsii.String(name)})
-	a.Container.AddMountPoints(&awsecs.MountPoint{
-		SourceVolume:  jsii.String(name),
-		ContainerPath: jsii.String(path),
-		ReadOnly:      jsii.Bool(false),
-	})
+// scratch are the task's writable scratch volumes and their mount points in the
+// container: with a read-only root filesystem, /tmp and, with ECS Exec, the places its
+// agent writes to. Each is a task volume without a host: Fargate ephemeral storage,
+// emptied with the task.
+type scratch struct {
+	volumes *[]*awsecs.Volume
+	mounts  *[]*awsecs.MountPoint
+}
+
+func scratchVolumes(p *settings) scratch {
+	if !p.readonlyRoot {
+		return scratch{}
+	}
+	paths := [][2]string{{"tmp", "/tmp"}}
+	if p.exec {
+		// The exec agent (the SSM agent) writes its state and logs here; with a read-only
+		// root filesystem it crashes without them (aws/containers-roadmap#1359).
+		paths = append(paths, [2]string{"exec-agent", "/managed-agents"},
+			[2]string{"ssm-state", "/var/lib/amazon/ssm"}, [2]string{"ssm-logs", "/var/log/amazon/ssm"})
+	}
+	var volumes []*awsecs.Volume
+	var mounts []*awsecs.MountPoint
+	for _, v := range paths {
+		volumes = append(volumes, &awsecs.Volume{Name: jsii.String(v[0])})
+		mounts = append(mounts, &awsecs.MountPoint{SourceVolume: jsii.String(v[0]), ContainerPath: jsii.String(v[1]), ReadOnly: jsii.Bool(false)})
+	}
+	return scratch{&volumes, &mounts}
 }
 
 // containerVariables returns the container's plain environment and its secrets: the
@@ -223,7 +236,7 @@ var ecrHost = regexp.MustCompile(`^[^./]+\.dkr\.ecr\.([^./]+)\.(amazonaws\.com|a
 // answers for its own region's registries only (any account's, as a pull-through cache's
 // too). An image name that cannot be read (a token from elsewhere) is accepted.
 func (a *PrivateRdsApi) checkImage() *PropError {
-	stack := awscdk.Stack_Of(a.Construct)
+	stack := a.stack
 	var image, region any
 	if jsiiPanic(func() {
 		image = stack.Resolve(a.Container.ImageName())

@@ -20,7 +20,7 @@ import (
 // throttling, the request validator, and the optional WAF association.
 func (a *PrivateRdsApi) buildApi(p *settings) {
 	if p.createAccountRole {
-		a.AccountRole = accountRoleOf(awscdk.Stack_Of(a.Construct))
+		a.AccountRole = accountRoleOf(a.stack)
 	}
 	a.AccessLogGroup = newLogGroup(a.Construct, "AccessLogGroup", "access", p.logRetention, p.logKey) // logs.go
 	var tracing *bool                                                                                 // written only when on, so that the default template has no TracingEnabled
@@ -47,8 +47,10 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 			ThrottlingBurstLimit: jsii.Number(p.burstLimit),
 		},
 	})
+	stage := a.RestApi.DeploymentStage()
+	stageNode := stage.Node()
 	if a.AccountRole != nil {
-		a.RestApi.DeploymentStage().Node().AddDependency(a.AccountRole.Account)
+		stageNode.AddDependency(a.AccountRole.Account)
 	}
 
 	var link awsapigateway.VpcLink
@@ -65,26 +67,31 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
 	})
-	a.RootMethod = a.RestApi.Root().AddMethod(jsii.String("ANY"),
+	root := a.RestApi.Root()
+	a.RootMethod = root.AddMethod(jsii.String("ANY"),
 		proxyIntegration(base+"/", link, nil), a.methodOptions(p, nil))
-	proxy := a.RestApi.Root().AddResource(jsii.String("{proxy+}"), nil)
+	proxy := root.AddResource(jsii.String("{proxy+}"), nil)
 	a.ProxyMethod = proxy.AddMethod(jsii.String("ANY"),
 		proxyIntegration(base+"/{proxy}", link, &map[string]*string{
 			"integration.request.path.proxy": jsii.String("method.request.path.proxy"),
 		}),
 		a.methodOptions(p, &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}))
+	methods := []awsapigateway.CfnMethod{
+		a.RootMethod.Node().DefaultChild().(awsapigateway.CfnMethod),
+		a.ProxyMethod.Node().DefaultChild().(awsapigateway.CfnMethod),
+	}
 	if p.linkVersion == VpcLinkV2 {
-		a.useVpcLinkV2()
+		a.useVpcLinkV2(methods)
 	}
 
 	if p.webAclArn != nil {
 		awswafv2.NewCfnWebACLAssociation(a.Construct, jsii.String("WebAclAssociation"), &awswafv2.CfnWebACLAssociationProps{
-			ResourceArn: a.RestApi.DeploymentStage().StageArn(),
+			ResourceArn: stage.StageArn(),
 			WebAclArn:   p.webAclArn,
 		})
 	}
 	a.Url = a.RestApi.Url()
-	a.suppressApiFindings(p)
+	a.suppressApiFindings(p, stageNode.DefaultChild().(awscdk.CfnResource), methods) // nag.go
 }
 
 func (a *PrivateRdsApi) buildVpcLinkV1() awsapigateway.VpcLink {
@@ -108,21 +115,21 @@ func (a *PrivateRdsApi) buildVpcLinkV2(p *settings) {
 		jsii.String("Requests from the API Gateway VPC link"))
 }
 
-// useVpcLinkV2 points both methods at the VPC link V2. aws-cdk's Integration accepts only
-// a V1 link, so the V2 connection is set on the CfnMethod: connection type, link ID and
-// the load balancer as integration target.
-func (a *PrivateRdsApi) useVpcLinkV2() {
-	for _, m := range []awsapigateway.Method{a.RootMethod, a.ProxyMethod} {
-		cfn := m.Node().DefaultChild().(awsapigateway.CfnMethod)
-		cfn.AddPropertyOverride(jsii.String("Integration.ConnectionType"), jsii.String("VPC_LINK"))
-		cfn.AddPropertyOverride(jsii.String("Integration.ConnectionId"), a.VpcLinkId)
-		cfn.AddPropertyOverride(jsii.String("Integration.IntegrationTarget"), a.LoadBalancer.LoadBalancerArn())
+// useVpcLinkV2 points the methods at the VPC link V2. aws-cdk's Integration accepts only
+// a V1 link, so the V2 connection is set on each CfnMethod: connection type, link ID and
+// the load balancer as integration target, in one override that CDK deep-merges into the
+// rendered Integration.
+func (a *PrivateRdsApi) useVpcLinkV2(methods []awsapigateway.CfnMethod) {
+	target := a.LoadBalancer.LoadBalancerArn()
+	connection := map[string]any{"ConnectionType": "VPC_LINK", "ConnectionId": a.VpcLinkId, "IntegrationTarget": target}
+	for _, cfn := range methods {
+		cfn.AddPropertyOverride(jsii.String("Integration"), connection)
 	}
 	// Overrides are not part of the deployment's hash: add them, so that a change of link
 	// or load balancer deploys the API again.
 	a.RestApi.LatestDeployment().AddToLogicalId(map[string]any{
 		"vpcLinkV2":         a.VpcLinkId,
-		"integrationTarget": a.LoadBalancer.LoadBalancerArn(),
+		"integrationTarget": target,
 	})
 }
 
@@ -172,16 +179,15 @@ type ApiGatewayAccountRole struct {
 
 var (
 	accountRolesMu sync.Mutex
-	accountRoles   = map[constructs.IConstruct]*ApiGatewayAccountRole{}
+	// accountRoles holds the account role of each stack, by the stack object.
+	accountRoles = map[awscdk.Stack]*ApiGatewayAccountRole{}
 )
 
 func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
 	accountRolesMu.Lock()
 	defer accountRolesMu.Unlock()
-	if child := stack.Node().TryFindChild(jsii.String(AccountRoleId)); child != nil {
-		if r, ok := accountRoles[child]; ok {
-			return r
-		}
+	if r, ok := accountRoles[stack]; ok {
+		return r
 	}
 	r := &ApiGatewayAccountRole{Construct: constructs.NewConstruct(stack, jsii.String(AccountRoleId))}
 	logs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*")})
@@ -203,9 +209,9 @@ func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
 		CloudWatchRoleArn: r.Role.RoleArn(),
 	})
 	r.Account.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
-	suppress(r.Role, nagRule{"AwsSolutions-IAM5",
+	suppress(cfn(r.Role), nagRule{"AwsSolutions-IAM5",
 		"API Gateway names its execution log groups itself (API-Gateway-Execution-Logs_<api>/<stage>) at run time, and the account-level role serves every API in the account and region: it needs the logs actions on all log groups of this account and region, and nothing else.",
 		[]any{map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:\\*$/"}}})
-	accountRoles[r.Construct] = r
+	accountRoles[stack] = r
 	return r
 }

@@ -3,7 +3,6 @@ package privaterdsapi
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -20,19 +19,11 @@ type nagRule struct {
 	appliesTo  []any
 }
 
-// suppress adds rules to the cdk_nag metadata of c (a CfnResource, or a construct whose
-// default child is one), keeping the suppressions already there.
-func suppress(c constructs.IConstruct, rules ...nagRule) {
-	res, ok := c.(awscdk.CfnResource)
-	if !ok {
-		res = c.Node().DefaultChild().(awscdk.CfnResource)
-	}
-	var list []any
-	if existing, ok := res.GetMetadata(jsii.String(NagMetadataKey)).(map[string]any); ok {
-		if l, ok := existing["rules_to_suppress"].([]any); ok {
-			list = l
-		}
-	}
+// suppress writes rules as the cdk_nag metadata of res. Each resource gets all its rules
+// in one call (the construct's resources have no other cdk_nag metadata), which spares a
+// read of the metadata.
+func suppress(res awscdk.CfnResource, rules ...nagRule) {
+	list := make([]any, 0, len(rules))
 	for _, r := range rules {
 		entry := map[string]any{"id": r.id, "reason": r.reason}
 		if len(r.appliesTo) > 0 {
@@ -43,47 +34,52 @@ func suppress(c constructs.IConstruct, rules ...nagRule) {
 	res.AddMetadata(jsii.String(NagMetadataKey), map[string]any{"rules_to_suppress": list})
 }
 
+// cfn is the CloudFormation resource of an L2 construct.
+func cfn(c constructs.IConstruct) awscdk.CfnResource {
+	return c.Node().DefaultChild().(awscdk.CfnResource)
+}
+
 // suppressServiceFindings carries the deliberate choices of fargate.go and nlb.go.
 func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bool) {
 	if policy := a.TaskDefinition.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
-		suppress(policy.(awsiam.Policy), nagRule{"AwsSolutions-IAM5",
+		suppress(cfn(policy), nagRule{"AwsSolutions-IAM5",
 			"ecr:GetAuthorizationToken has no resource-level permissions: IAM accepts only \"*\" for it. Every other statement of the execution role names its repository, log group or secret.",
 			[]any{"Resource::*"}})
 	}
 	if p.exec {
 		if policy := a.TaskDefinition.TaskRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
-			suppress(policy.(awsiam.Policy), nagRule{"AwsSolutions-IAM5",
+			suppress(cfn(policy), nagRule{"AwsSolutions-IAM5",
 				"ECS Exec (EnableExecuteCommand): the ssmmessages actions and logs:DescribeLogGroups have no resource-level permissions, so IAM accepts only \"*\" for them; the session log statement names the container's log group and its streams (\":*\"), which ECS Exec creates at run time.",
 				[]any{"Resource::*", map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:log-group:<.*LogGroup[0-9A-F]+>:\\*$/"}}})
 		}
 	}
 	if !p.insights {
-		suppress(a.Cluster, nagRule{"AwsSolutions-ECS4",
+		suppress(cfn(a.Cluster), nagRule{"AwsSolutions-ECS4",
 			"Container Insights is off by choice (ContainerInsights: false), to save its metrics' cost, for example in development; the service's own CloudWatch metrics (CPU, memory) and the container's logs remain. Set ContainerInsights to true to turn it on.",
 			nil})
 	}
 	if plainEnvironment {
-		suppress(a.TaskDefinition, nagRule{"AwsSolutions-ECS2",
+		suppress(cfn(a.TaskDefinition), nagRule{"AwsSolutions-ECS2",
 			"The plain environment holds only non-secret configuration (DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
 			nil})
 	}
 	if p.accessLogsBucket == nil {
-		suppress(a.LoadBalancer, nagRule{"AwsSolutions-ELB2",
+		suppress(cfn(a.LoadBalancer), nagRule{"AwsSolutions-ELB2",
 			"A Network Load Balancer writes access logs only for TLS listeners; this one has a TCP listener, so logs would stay empty. Requests are logged by the API Gateway stage's access log, and flows by the VPC flow log. Set LoadBalancerAccessLogsBucket to turn them on anyway.",
 			nil})
 	}
 }
 
 // suppressApiFindings carries the deliberate choices of gateway.go.
-func (a *PrivateRdsApi) suppressApiFindings(p *settings) {
+func (a *PrivateRdsApi) suppressApiFindings(p *settings, stage awscdk.CfnResource, methods []awsapigateway.CfnMethod) {
 	if p.webAclArn == nil {
-		suppress(a.RestApi.DeploymentStage(), nagRule{"AwsSolutions-APIG3",
+		suppress(stage, nagRule{"AwsSolutions-APIG3",
 			"AWS WAF is billed per web ACL and rule and its rules depend on the application; associate one with the WebAclArn prop.",
 			nil})
 	}
 	public := p.authorizer == nil && p.authorizationType == awsapigateway.AuthorizationType_NONE
 	cognito := p.authorizer != nil && p.authorizer.AuthorizationType() == awsapigateway.AuthorizationType_COGNITO
-	for _, m := range []awsapigateway.Method{a.RootMethod, a.ProxyMethod} {
+	for _, m := range methods {
 		var rules []nagRule
 		if public {
 			rules = append(rules, nagRule{"AwsSolutions-APIG4",

@@ -448,6 +448,9 @@ type PrivateRdsApi struct {
 	// ApiRestApiEndpoint4DEFB5CC for a construct with id "Api" at the stack's root).
 	Url *string
 
+	// stack is the stack the construct is in; connections, the Service's.
+	stack       awscdk.Stack
+	connections awsec2.Connections
 	// problems are found at construction and reported at synthesis (see Validate).
 	problems []PropError
 	// warnedRegion is set once the image-region warning is written.
@@ -465,7 +468,7 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 		panic(&ValidationError{Path: childPath(scope, id), Problems: problems})
 	}
 	p := resolve(props, d) // defaults.go
-	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id)}
+	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id), stack: awscdk.Stack_Of(scope)}
 
 	this.buildNetwork(p)      // vpc.go
 	this.buildLoadBalancer(p) // nlb.go
