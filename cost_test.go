@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
@@ -103,15 +102,7 @@ func peer(t *testing.T) *synthesized {
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Peer"), nil)
 	addPeer(stack, "Service", cpu, memory) // bench_test.go
-	tpl := assertions.Template_FromStack(stack, nil)
-	raw, err := json.Marshal(tpl.ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &synthesized{name: name, built: &scenarios.Built{Stack: stack}, tpl: tpl}
-	if err := json.Unmarshal(raw, &s.json); err != nil {
-		t.Fatal(err)
-	}
+	s := synthesize(t, name, &scenarios.Built{Stack: stack})
 	synthCache[name] = s
 	return s
 }

@@ -142,7 +142,7 @@ func TestImportedLogKeyWarns(t *testing.T) {
 	privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
 		Image: scenarios.Image(s), LogEncryptionKey: key, ReadonlyRootFilesystem: jsii.Bool(false),
 	})
-	tpl := synthesize(t, "ImportedKey", s)
+	tpl := synthesize(t, "ImportedKey", &scenarios.Built{Stack: s})
 	for _, lg := range tpl.resources("AWS::Logs::LogGroup") {
 		if lg.props["KmsKeyId"] != "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9" {
 			t.Errorf("log group %s: KmsKeyId %v", lg.id, lg.props["KmsKeyId"])

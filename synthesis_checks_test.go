@@ -1,7 +1,6 @@
 package privaterdsapi_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -277,7 +276,7 @@ func TestSynthesisMistakes(t *testing.T) {
 						t.Errorf("Validate: %v", err)
 					}
 				}
-				c.check(t, synthesize(t, c.name, stack))
+				c.check(t, synthesize(t, c.name, &scenarios.Built{Stack: stack}))
 				return
 			}
 			var failing *privaterdsapi.PrivateRdsApi
@@ -304,20 +303,6 @@ func TestSynthesisMistakes(t *testing.T) {
 			}
 		})
 	}
-}
-
-// synthesize reads the template of an already synthesized stack.
-func synthesize(t *testing.T, name string, stack awscdk.Stack) *synthesized {
-	tpl := assertions.Template_FromStack(stack, nil)
-	raw, err := json.Marshal(tpl.ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &synthesized{name: name, tpl: tpl, built: &scenarios.Built{Stack: stack}}
-	if err := json.Unmarshal(raw, &s.json); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 func imageIs(uri string) func(t *testing.T, s *synthesized) {

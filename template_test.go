@@ -42,21 +42,28 @@ func scenario(t testing.TB, name string) *synthesized {
 			continue
 		}
 		app := awscdk.NewApp(nil) // the built-in CloudFormation validator stays on
-		built := sc.Build(app)
-		tpl := assertions.Template_FromStack(built.Stack, nil)
-		raw, err := json.Marshal(tpl.ToJSON())
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := &synthesized{name: name, built: built, tpl: tpl}
-		if err := json.Unmarshal(raw, &s.json); err != nil {
-			t.Fatal(err)
-		}
+		s := synthesize(t, name, sc.Build(app))
 		synthCache[name] = s
 		return s
 	}
 	t.Fatalf("no scenario %q", name)
 	return nil
+}
+
+// synthesize returns the template of built's stack (synthesizing its app if it has not
+// been), parsed.
+func synthesize(t testing.TB, name string, built *scenarios.Built) *synthesized {
+	t.Helper()
+	tpl := assertions.Template_FromStack(built.Stack, nil)
+	raw, err := json.Marshal(tpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &synthesized{name: name, built: built, tpl: tpl}
+	if err := json.Unmarshal(raw, &s.json); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func allScenarios(t testing.TB) []*synthesized {
