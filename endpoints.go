@@ -3,6 +3,7 @@ package privaterdsapi
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -105,17 +106,30 @@ func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
 	return byKey[key]
 }
 
-func endpointsIdOf(vpc awsec2.IVpc, stackPath string) string {
-	rel := strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), stackPath), "/")
-	return EndpointsId + "-" + strings.ReplaceAll(rel, "/", "-")
+// pathAtStackRoot is the path, relative to stack, of the construct with id under scope
+// when scope is the stack itself, known with no jsii call; else "". An id that
+// constructs would escape ('/' and newline become "--") is left to the path lookup.
+func pathAtStackRoot(scope constructs.Construct, stack awscdk.Stack, id *string) string {
+	if id == nil || scope == nil || strings.ContainsAny(*id, "/\n") || !reflect.TypeOf(scope).Comparable() || scope != constructs.Construct(stack) {
+		return ""
+	}
+	return *id
+}
+
+// endpointsIdFor is the construct id, under the stack, of the endpoints of the VPC at
+// relPath, the VPC's construct path relative to its stack.
+func endpointsIdFor(relPath string) string {
+	return EndpointsId + "-" + strings.ReplaceAll(relPath, "/", "-")
 }
 
 // sharedEndpoints returns the endpoints of vpc, created on first use in subnets. fresh
 // says that the construct has just created vpc, which has no endpoints yet and no
-// identity to look up; stack is the VPC's stack when known, else nil. When the VPC's literal ID already has endpoints in another stack
-// of the app, it also returns the problem, and a set of this stack's own, so that
-// construction completes and synthesis reports the problem.
-func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh bool, stack awscdk.Stack) (*PrivateEndpoints, *PropError) {
+// identity to look up; stack is the VPC's stack when known, else nil; relPath is the
+// VPC's construct path relative to that stack when known without asking, else "". When
+// the VPC's literal ID already has endpoints in another stack of the app, it also
+// returns the problem, and a set of this stack's own, so that construction completes and
+// synthesis reports the problem.
+func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh bool, stack awscdk.Stack, relPath string) (*PrivateEndpoints, *PropError) {
 	endpointsMu.Lock()
 	defer endpointsMu.Unlock()
 	if e := endpointsByVpc[vpc]; e != nil {
@@ -124,7 +138,15 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh boo
 	if stack == nil {
 		stack = awscdk.Stack_Of(vpc)
 	}
-	stackPath := *stack.Node().Path()
+	// The stack's path names the set only for VPCs found again by identity, which a VPC
+	// the construct has just created never is.
+	var stackPath string
+	if !fresh || relPath == "" {
+		stackPath = *stack.Node().Path()
+	}
+	if relPath == "" {
+		relPath = strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), stackPath), "/")
+	}
 	var (
 		byKey   map[string]*PrivateEndpoints
 		key     string
@@ -155,7 +177,7 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh boo
 		}
 	}
 	e := &PrivateEndpoints{
-		Construct:  constructs.NewConstruct(stack, jsii.String(endpointsIdOf(vpc, stackPath))),
+		Construct:  constructs.NewConstruct(stack, jsii.String(endpointsIdFor(relPath))),
 		Interfaces: map[string]awsec2.InterfaceVpcEndpoint{},
 		vpc:        vpc,
 		stackPath:  stackPath,
@@ -291,10 +313,8 @@ func sameBool(a, b *bool) bool     { return a == b || (a != nil && b != nil && *
 func ruleResources(groups ...awsec2.SecurityGroup) []constructs.IDependable {
 	var out []constructs.IDependable
 	for _, g := range groups {
-		node := g.Node()
-		group := node.DefaultChild()
-		for _, c := range *node.Children() {
-			if c != group {
+		for _, c := range *g.Node().Children() {
+			if _, group := c.(awsec2.CfnSecurityGroup); !group { // known by its Go type: no jsii call
 				out = append(out, c)
 			}
 		}
@@ -375,11 +395,17 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 			subnets = p.endpointSubnets
 		}
 	}
-	var vpcStack awscdk.Stack // a VPC the construct created is in its stack
+	var (
+		vpcStack   awscdk.Stack // a VPC the construct created is in its stack
+		vpcRelPath string
+	)
 	if p.vpc == nil {
 		vpcStack = a.stack
+		if a.relPath != "" {
+			vpcRelPath = a.relPath + "/" + isolatedVpcPath
+		}
 	}
-	e, problem := sharedEndpoints(a.Vpc, subnets, p.vpc == nil, vpcStack)
+	e, problem := sharedEndpoints(a.Vpc, subnets, p.vpc == nil, vpcStack, vpcRelPath)
 	if problem != nil {
 		a.problems = append(a.problems, *problem)
 	}

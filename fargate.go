@@ -237,14 +237,13 @@ var ecrHost = regexp.MustCompile(`^[^./]+\.dkr\.ecr\.([^./]+)\.(amazonaws\.com|a
 // too). An image name that cannot be read (a token from elsewhere) is accepted.
 func (a *PrivateRdsApi) checkImage() *PropError {
 	stack := a.stack
-	var image, region any
+	var resolved []any
 	if jsiiPanic(func() {
-		image = stack.Resolve(a.Container.ImageName())
-		region = stack.Resolve(stack.Region())
-	}) != nil {
+		resolved, _ = stack.Resolve([]any{a.Container.ImageName(), stack.Region()}).([]any) // one jsii call for both
+	}) != nil || len(resolved) != 2 {
 		return nil
 	}
-	uri, stackRegion := flatten(image), flatten(region)
+	uri, stackRegion := flatten(resolved[0]), flatten(resolved[1])
 	ways := "use awsecs.ContainerImage_FromAsset (built by cdk deploy and pushed to the CDK bootstrap repository), ContainerImage_FromEcrRepository, or an ECR pull-through cache rule for a public registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/...)"
 	host, _, hasPath := strings.Cut(uri, "/")
 	m := ecrHost.FindStringSubmatch(host)

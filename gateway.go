@@ -195,13 +195,13 @@ func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
 		Description: jsii.String("API Gateway account role: writes execution and access logs to CloudWatch Logs"),
 		InlinePolicies: &map[string]awsiam.PolicyDocument{
-			"PushToCloudWatchLogs": awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{
-				Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-					Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
-						"logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"),
-					Resources: &[]*string{logs},
-				})},
-			}),
+			// One jsii call for the document and its statement.
+			"PushToCloudWatchLogs": awsiam.PolicyDocument_FromJson(map[string]any{"Statement": []any{map[string]any{
+				"Effect": "Allow",
+				"Action": []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
+					"logs:DescribeLogStreams", "logs:PutLogEvents", "logs:GetLogEvents", "logs:FilterLogEvents"},
+				"Resource": *logs,
+			}}}),
 		},
 	})
 	r.Role.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
@@ -145,6 +146,35 @@ func TestTwoApisInOneVpcShareEndpoints(t *testing.T) {
 	s.count(t, "AWS::ApiGateway::Account", 1)
 	s.count(t, "AWS::ApiGateway::VpcLink", 1)
 	s.count(t, "AWS::ApiGatewayV2::VpcLink", 1)
+}
+
+// The endpoints' construct id is part of their logical ids: it must not depend on how
+// the construct learns the VPC's path (from its own id at the stack's root, without a
+// jsii call, or by asking), or endpoints would be replaced on upgrade.
+func TestEndpointsIdIsTheVpcPath(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	root := awscdk.NewStack(app, jsii.String("Root"), nil)
+	nested := awscdk.NewStack(app, jsii.String("Nested"), nil)
+	group := constructs.NewConstruct(nested, jsii.String("Group"))
+	escaped := awscdk.NewStack(app, jsii.String("Escaped"), nil)
+	for _, c := range []struct {
+		scope constructs.Construct
+		id    string
+		want  string
+	}{
+		{root, "Api", "PrivateRdsApiEndpoints-Api-Network-Vpc"},
+		{group, "Api", "PrivateRdsApiEndpoints-Group-Api-Network-Vpc"},
+		{escaped, "Team/Api", "PrivateRdsApiEndpoints-Team--Api-Network-Vpc"},
+	} {
+		api := privaterdsapi.NewPrivateRdsApi(c.scope, jsii.String(c.id), &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(awscdk.Stack_Of(c.scope))})
+		e := privaterdsapi.EndpointsOf(api.Vpc)
+		if got := *e.Node().Id(); got != c.want {
+			t.Errorf("%s: endpoints id %q, want %q", *api.Node().Path(), got, c.want)
+		}
+		if got, want := *e.Node().Path(), *awscdk.Stack_Of(c.scope).Node().Path()+"/"+c.want; got != want {
+			t.Errorf("%s: endpoints path %q, want %q (in the VPC's stack)", *api.Node().Path(), got, want)
+		}
+	}
 }
 
 func TestNoPhysicalNames(t *testing.T) {

@@ -39,6 +39,9 @@ type IsolatedVpc struct {
 	FlowLogGroup awslogs.LogGroup
 }
 
+// isolatedVpcId is the construct id of the Vpc under an IsolatedVpc.
+const isolatedVpcId = "Vpc"
+
 // NewIsolatedVpc creates a VPC with only isolated subnets, DNS support and host names on,
 // and a flow log.
 func NewIsolatedVpc(scope constructs.Construct, id *string, props *IsolatedVpcProps) *IsolatedVpc {
@@ -50,7 +53,7 @@ func NewIsolatedVpc(scope constructs.Construct, id *string, props *IsolatedVpcPr
 		retention = awslogs.RetentionDays_ONE_MONTH
 	}
 	v := &IsolatedVpc{Construct: constructs.NewConstruct(scope, id)}
-	v.Vpc = awsec2.NewVpc(v.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
+	v.Vpc = awsec2.NewVpc(v.Construct, jsii.String(isolatedVpcId), &awsec2.VpcProps{
 		MaxAzs:      jsii.Number(orDefault(props.MaxAzs, DefaultMaxAzs)),
 		NatGateways: jsii.Number(0),
 		// Only isolated subnets: no public subnet, so no internet gateway either.
@@ -84,6 +87,13 @@ func closedSecurityGroup(scope constructs.Construct, id string, vpc awsec2.IVpc,
 	})
 }
 
+// networkId is the construct id of the IsolatedVpc the construct creates, and
+// isolatedVpcPath the path of its Vpc under the construct.
+const (
+	networkId       = "Network"
+	isolatedVpcPath = networkId + "/" + isolatedVpcId
+)
+
 // buildNetwork sets Vpc and Subnets: the given VPC, or a new IsolatedVpc.
 func (a *PrivateRdsApi) buildNetwork(p *settings) {
 	a.Subnets = p.subnets
@@ -91,7 +101,7 @@ func (a *PrivateRdsApi) buildNetwork(p *settings) {
 		a.Vpc = p.vpc
 		return
 	}
-	v := NewIsolatedVpc(a.Construct, jsii.String("Network"), &IsolatedVpcProps{
+	v := NewIsolatedVpc(a.Construct, jsii.String(networkId), &IsolatedVpcProps{
 		MaxAzs:           jsii.Number(p.maxAzs),
 		LogRetention:     p.logRetention,
 		LogEncryptionKey: p.logKey,
