@@ -23,12 +23,14 @@ import (
 // report ns/resource, the cost per resource of the template, to compare the two, and the
 // time of the two phases (construct-ns/op, synth-ns/op):
 //
-//	go test -run '^$' -bench 'Synth' -benchmem -count 6 .
+//	go test -run '^$' -bench '^Benchmark(Peer)?Synth(Instances)?$' -benchmem -count 6 .
 //
 // In a warm process each call into aws-cdk-lib is a round trip of at least 0.12-0.15 ms
 // to the Node.js process, which the peer, built inside one JS constructor, hardly pays:
 // TestJsiiRequests keeps the construct's count of calls. BenchmarkColdSynth times what
-// `cdk synth` waits for: a new process, one app, one synthesis.
+// `cdk synth` waits for: a new process, one app, one synthesis (about 1.7 s an iteration):
+//
+//	go test -run '^$' -bench ColdSynth -benchtime 10x -count 3 .
 
 func benchApp() awscdk.App {
 	return awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(os.Getenv("BENCH_VALIDATION") != "")})
