@@ -266,7 +266,7 @@ func TestSynthesisMistakes(t *testing.T) {
 			// lookup has IDs that are not valid by design, and the scenario tests keep it on.
 			app := awscdk.NewApp(&awscdk.AppProps{BuiltinCloudFormationValidation: jsii.Bool(false)})
 			stack, apis := c.build(app)
-			synthErr := recovered(func() { app.Synth(nil) })
+			synthErr := catch(func() { app.Synth(nil) })
 			if c.path == "" {
 				if synthErr != nil {
 					t.Fatalf("synthesis failed: %v", synthErr)
