@@ -83,17 +83,11 @@ func costRows() []costRow {
 
 const peerLabel = "Peer: `NetworkLoadBalancedFargateService` (`PublicLoadBalancer: false`)"
 
-// peer synthesizes the peer (addPeer) with the default task size of PrivateRdsApi (read
-// from the Default scenario's template), once per test binary.
+// peer synthesizes the peer (addPeer, with the default task size of PrivateRdsApi), once
+// per test binary.
 func peer(t *testing.T) *synthesized {
 	t.Helper()
 	const name = "peer:NetworkLoadBalancedFargateService"
-	task := scenario(t, "Default").resources("AWS::ECS::TaskDefinition")
-	if len(task) != 1 {
-		t.Fatalf("Default: want one task definition, found %d", len(task))
-	}
-	cpu, memory := number(t, task[0].props["Cpu"]), number(t, task[0].props["Memory"])
-
 	synthMu.Lock()
 	defer synthMu.Unlock()
 	if s, ok := synthCache[name]; ok {
@@ -101,20 +95,10 @@ func peer(t *testing.T) *synthesized {
 	}
 	app := awscdk.NewApp(nil)
 	stack := awscdk.NewStack(app, jsii.String("Peer"), nil)
-	addPeer(stack, "Service", cpu, memory) // bench_test.go
+	addPeer(stack, "Service") // bench_test.go
 	s := synthesize(t, name, &scenarios.Built{Stack: stack})
 	synthCache[name] = s
 	return s
-}
-
-func number(t *testing.T, v any) float64 {
-	t.Helper()
-	r, err := ratOf(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, _ := r.Float64()
-	return f
 }
 
 // fixedCost is the fixed monthly cost of a template, by component.
