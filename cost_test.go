@@ -306,7 +306,7 @@ func fargateCost(all map[string]templateResource, byType map[string][]templateRe
 	if !ok || task.typ != "AWS::ECS::TaskDefinition" {
 		return fail("task definition %s is not in the template", ref(svc.props["TaskDefinition"]))
 	}
-	if !listHas(task.props["RequiresCompatibilities"], "FARGATE") {
+	if !contains(asStrings(task.props["RequiresCompatibilities"]), "FARGATE") {
 		return fail("task definition %s is not for Fargate", task.id)
 	}
 	cpu, err := ratOf(task.props["Cpu"])
@@ -558,7 +558,7 @@ func TestCostTargets(t *testing.T) {
 	if half := new(big.Rat).Quo(peerTotal, big.NewRat(2, 1)); development.Cmp(half) > 0 {
 		t.Errorf("development profile: %s a month, more than half the peer's %s", dollars(development), dollars(peerTotal))
 	}
-	if got := costs["Default (`Default`)"].total(); cents(got).Cmp(cents(rat(defaultCostBefore))) > 0 {
+	if got := costs["Default (`Default`)"].total(); rat(roundTo(got, 2)).Cmp(rat(defaultCostBefore)) > 0 {
 		t.Errorf("default: %s a month, more than before issue 10 ($%s)", dollars(got), defaultCostBefore)
 	}
 }
@@ -767,17 +767,8 @@ func monthly(count, hourly *big.Rat) *big.Rat {
 	return out.Mul(out, rat(hoursPerMonth))
 }
 
-// cents rounds a non-negative amount to whole cents, half up.
-func cents(r *big.Rat) *big.Int {
-	num := new(big.Int).Mul(r.Num(), big.NewInt(200))
-	num.Add(num, r.Denom())
-	return num.Div(num, new(big.Int).Mul(r.Denom(), big.NewInt(2)))
-}
-
-func dollars(r *big.Rat) string {
-	c := cents(r)
-	return fmt.Sprintf("$%s", new(big.Rat).SetFrac(c, big.NewInt(100)).FloatString(2))
-}
+// dollars writes a non-negative amount rounded to cents, half up.
+func dollars(r *big.Rat) string { return "$" + roundTo(r, 2) }
 
 // roundTo rounds a non-negative number to places decimals, half up.
 func roundTo(r *big.Rat, places int) string {
@@ -807,15 +798,4 @@ func orNone(parts []string) string {
 		return "none"
 	}
 	return strings.Join(parts, " + ")
-}
-
-// listHas tells whether a template list holds s.
-func listHas(list any, s string) bool {
-	items, _ := list.([]any)
-	for _, x := range items {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
