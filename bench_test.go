@@ -54,20 +54,20 @@ func benchPeer(n int) (awscdk.App, awscdk.Stack) {
 	app := benchApp()
 	s := awscdk.NewStack(app, jsii.String("Peer"), nil)
 	for i := 0; i < n; i++ {
-		addPeer(s, fmt.Sprintf("Service%d", i), privaterdsapi.DefaultCpu, privaterdsapi.DefaultMemoryLimitMiB)
+		addPeer(s, fmt.Sprintf("Service%d", i))
 	}
 	return app, s
 }
 
 // addPeer adds the peer to s: aws-cdk's NetworkLoadBalancedFargateService with its default
 // props but an internal load balancer, the scenarios' image on the construct's default
-// container port, and the task size given.
-func addPeer(s awscdk.Stack, id string, cpu, memory float64) {
+// container port, and the construct's default task size.
+func addPeer(s awscdk.Stack, id string) {
 	awsecspatterns.NewNetworkLoadBalancedFargateService(s, jsii.String(id), &awsecspatterns.NetworkLoadBalancedFargateServiceProps{
 		TaskImageOptions:   &awsecspatterns.NetworkLoadBalancedTaskImageOptions{Image: scenarios.Image(s), ContainerPort: jsii.Number(privaterdsapi.DefaultContainerPort)},
 		PublicLoadBalancer: jsii.Bool(false),
-		Cpu:                jsii.Number(cpu),
-		MemoryLimitMiB:     jsii.Number(memory),
+		Cpu:                jsii.Number(privaterdsapi.DefaultCpu),
+		MemoryLimitMiB:     jsii.Number(privaterdsapi.DefaultMemoryLimitMiB),
 	})
 }
 

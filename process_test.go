@@ -39,7 +39,7 @@ func appProcess(mode string) {
 	case "api":
 		privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{Image: image})
 	case "peer":
-		addPeer(s, "Service", privaterdsapi.DefaultCpu, privaterdsapi.DefaultMemoryLimitMiB)
+		addPeer(s, "Service")
 	}
 	app.Synth(nil)
 	jsii.Close()

@@ -8,35 +8,32 @@ import (
 	"testing"
 )
 
-// securityTable returns the rows of the markdown table in SECURITY.md whose header
-// starts with the given first column, as the first n cells joined by " | ".
-func securityTable(t *testing.T, firstColumn string, n int) map[string]bool {
+// securityTable returns the rows of the markdown table in the section heading of
+// SECURITY.md whose header starts with the given first column, as the first n cells
+// joined by " | ".
+func securityTable(t *testing.T, heading, firstColumn string, n int) map[string]bool {
 	t.Helper()
 	b, err := os.ReadFile("SECURITY.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	tables, err := markdownTables(string(b), heading) // cost_test.go
+	if err != nil {
+		t.Fatalf("SECURITY.md: %v", err)
+	}
 	rows := map[string]bool{}
-	in := false
-	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.HasPrefix(line, "|") {
-			in = false
+	for _, table := range tables {
+		if len(table) == 0 || table[0][0] != firstColumn {
 			continue
 		}
-		cells := strings.Split(strings.Trim(line, "|"), "|")
-		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
-		}
-		if cells[0] == firstColumn {
-			in = true
-			continue
-		}
-		if in && !strings.HasPrefix(cells[0], "---") && len(cells) >= n {
-			rows[strings.Join(cells[:n], " | ")] = true
+		for _, cells := range table[1:] {
+			if len(cells) >= n {
+				rows[strings.Join(cells[:n], " | ")] = true
+			}
 		}
 	}
 	if len(rows) == 0 {
-		t.Fatalf("SECURITY.md has no table starting with %q", firstColumn)
+		t.Fatalf("SECURITY.md, %s: no table starting with %q", heading, firstColumn)
 	}
 	return rows
 }
@@ -84,8 +81,8 @@ func portLabel(group, peer string, r rule) string {
 // security group rule and IAM statement the construct writes is a row of its tables, and
 // each row occurs somewhere.
 func TestSecurityModelMatchesTemplates(t *testing.T) {
-	sgRows := securityTable(t, "Group", 4)
-	iamRows := securityTable(t, "Role", 2)
+	sgRows := securityTable(t, "## Security group rules", "Group", 4)
+	iamRows := securityTable(t, "## IAM statements", "Role", 2)
 	seenSG, seenIAM := map[string]bool{}, map[string]bool{}
 	for _, s := range allScenarios(t) {
 		ingress, egress := s.rules()

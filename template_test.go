@@ -127,10 +127,16 @@ func (s *synthesized) count(t *testing.T, typ string, n int) {
 	}
 }
 
+// catch runs f and returns the error it panicked with (or the panic value as an error),
+// or nil.
 func catch(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
+			if e, ok := r.(error); ok {
+				err = e
+			} else {
+				err = fmt.Errorf("%v", r)
+			}
 		}
 	}()
 	f()

@@ -203,7 +203,7 @@ func TestBadProps(t *testing.T) {
 			// The constructor refuses the same props, naming the construct's path, before it
 			// creates anything.
 			scope := awscdk.NewStack(app, jsii.String(fmt.Sprintf("Scope%d", i)), nil)
-			panicked := recovered(func() { privaterdsapi.NewPrivateRdsApi(scope, jsii.String("Api"), c.props) })
+			panicked := catch(func() { privaterdsapi.NewPrivateRdsApi(scope, jsii.String("Api"), c.props) })
 			var verr *privaterdsapi.ValidationError
 			if !errors.As(panicked, &verr) {
 				t.Fatalf("NewPrivateRdsApi panicked with %v, want a *ValidationError", panicked)
@@ -219,22 +219,6 @@ func TestBadProps(t *testing.T) {
 			}
 		})
 	}
-}
-
-// recovered runs f and returns the error it panicked with (or the panic value as an
-// error), or nil.
-func recovered(f func()) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			if e, ok := r.(error); ok {
-				err = e
-			} else {
-				err = fmt.Errorf("%v", r)
-			}
-		}
-	}()
-	f()
-	return nil
 }
 
 func TestValidPropsPass(t *testing.T) {
@@ -272,7 +256,7 @@ func TestStackDependentProps(t *testing.T) {
 	if err := privaterdsapi.ValidateProps(props); err != nil {
 		t.Fatalf("ValidateProps knows no stack: %v", err)
 	}
-	err := recovered(func() { privaterdsapi.NewPrivateRdsApi(agnostic, jsii.String("Api"), props) })
+	err := catch(func() { privaterdsapi.NewPrivateRdsApi(agnostic, jsii.String("Api"), props) })
 	var verr *privaterdsapi.ValidationError
 	if !errors.As(err, &verr) || verr.Path != "Agnostic/Api" ||
 		fmt.Sprint(problemsOf(err)) != fmt.Sprint([]problem{{privaterdsapi.ProblemRequires, "LoadBalancerAccessLogsBucket"}}) {
