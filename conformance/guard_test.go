@@ -34,10 +34,10 @@ const (
 // compliant (or nothing applicable), anything else is a failure of cfn-guard itself.
 const guardExitViolations = 19
 
-// guardCanary is a template linted with the scenarios to prove that cfn-guard evaluates
+// guardCanary is a template checked with the scenarios to prove that cfn-guard evaluates
 // the rules and that the suite reads its findings: CT.ECS.PR.6 must fire on the two
 // containers without ReadonlyRootFilesystem and not on the one with it, and each finding
-// must keep its resource and construct path (TestControlTowerCanary).
+// must keep its resource and construct path (TestControlTower/canary).
 const (
 	guardCanaryFile = "guard-canary.template.json"
 	guardCanary     = `{
