@@ -34,10 +34,10 @@ const (
 // compliant (or nothing applicable), anything else is a failure of cfn-guard itself.
 const guardExitViolations = 19
 
-// guardCanary is a template linted with the scenarios to prove that cfn-guard evaluates
+// guardCanary is a template checked with the scenarios to prove that cfn-guard evaluates
 // the rules and that the suite reads its findings: CT.ECS.PR.6 must fire on the two
 // containers without ReadonlyRootFilesystem and not on the one with it, and each finding
-// must keep its resource and construct path (TestControlTowerCanary).
+// must keep its resource and construct path (TestControlTower/canary).
 const (
 	guardCanaryFile = "guard-canary.template.json"
 	guardCanary     = `{
@@ -255,17 +255,10 @@ func guardAll(all []*synthesis) *guardResult {
 		res.Err = err
 		return res
 	}
-	templates := map[string][]byte{guardCanaryFile: []byte(guardCanary)}
-	for _, s := range all {
-		if s.Err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(s.TemplateFile)
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		templates[lintFileOf(s)] = raw
+	templates, err := scenarioTemplates(all, guardCanaryFile, guardCanary)
+	if err != nil {
+		res.Err = err
+		return res
 	}
 	res.ByFile, res.Err = runGuard(bin, res.Rules, dir, templates)
 	return res
@@ -274,17 +267,18 @@ func guardAll(all []*synthesis) *guardResult {
 // runGuard writes templates (by file name) into dir and runs cfn-guard over all of them
 // at once, with every rule of rules. It returns the findings by file name.
 func runGuard(bin string, rules *guardRules, dir string, templates map[string][]byte) (map[string][]guardFinding, error) {
+	names, err := writeTemplates(dir, templates)
+	if err != nil {
+		return nil, err
+	}
 	args := []string{"validate", "--rules", rules.Dir}
 	parsed := map[string]template{}
-	for name, raw := range templates {
+	for _, name := range names {
 		var t template
-		if err := json.Unmarshal(raw, &t); err != nil {
+		if err := json.Unmarshal(templates[name], &t); err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
 		parsed[name] = t
-		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
-			return nil, err
-		}
 		args = append(args, "--data", name)
 	}
 	args = append(args, "--output-format", "json", "--show-summary", "none", "--structured")

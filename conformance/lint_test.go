@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
@@ -69,7 +70,39 @@ type lintResult struct {
 	Err error
 }
 
+// lintFileOf is the file name of the template of s given to cfn-lint and cfn-guard.
 func lintFileOf(s *synthesis) string { return s.Scenario + ".template.json" }
+
+// scenarioTemplates returns the template of every scenario of all that synthesized, read
+// from its cloud assembly, by lintFileOf, and the canary (file name: content).
+func scenarioTemplates(all []*synthesis, canaryFile, canary string) (map[string][]byte, error) {
+	templates := map[string][]byte{canaryFile: []byte(canary)}
+	for _, s := range all {
+		if s.Err != nil {
+			continue
+		}
+		raw, err := os.ReadFile(s.TemplateFile)
+		if err != nil {
+			return nil, err
+		}
+		templates[lintFileOf(s)] = raw
+	}
+	return templates, nil
+}
+
+// writeTemplates writes templates (file name: content) into dir and returns their file
+// names, sorted.
+func writeTemplates(dir string, templates map[string][]byte) ([]string, error) {
+	names := make([]string, 0, len(templates))
+	for name, raw := range templates {
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
+}
 
 // lintAll copies the template of every synthesized scenario from its cloud assembly into
 // one directory, with the canary, and runs cfn-lint over them once.
@@ -89,24 +122,14 @@ func lintAll(all []*synthesis) *lintResult {
 		res.Err = err
 		return res
 	}
-	files := []string{lintCanaryFile}
-	if err := os.WriteFile(filepath.Join(dir, lintCanaryFile), []byte(lintCanary), 0o644); err != nil {
+	templates, err := scenarioTemplates(all, lintCanaryFile, lintCanary)
+	var files []string
+	if err == nil {
+		files, err = writeTemplates(dir, templates)
+	}
+	if err != nil {
 		res.Err = err
 		return res
-	}
-	for _, s := range all {
-		if s.Err != nil {
-			continue
-		}
-		raw, err := os.ReadFile(s.TemplateFile)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, lintFileOf(s)), raw, 0o644)
-		}
-		if err != nil {
-			res.Err = err
-			return res
-		}
-		files = append(files, lintFileOf(s))
 	}
 
 	args := []string{"--format", "json", "--regions"}

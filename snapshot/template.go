@@ -91,19 +91,16 @@ func TemplateFile(path string, opts ...Option) (map[string]any, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
 	var tpl map[string]any
-	if err := json.Unmarshal(b, &tpl); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := readJSON(path, &tpl); err != nil {
+		return nil, err
 	}
 	if tpl == nil {
 		tpl = map[string]any{}
 	}
 	var hashes []string
 	if !o.keepHashes {
+		var err error
 		if hashes, err = assetHashes(filepath.Dir(path)); err != nil {
 			return nil, err
 		}
