@@ -4,9 +4,10 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -145,7 +146,7 @@ func readDeployment(t template, db local) (*deployment, error) {
 		v, ok := d.Secret[key]
 		if !ok {
 			return nil, fmt.Errorf("secret %s reads the JSON key %q, which the generated secret lacks (it has %s): ECS would fail the task at start",
-				name, key, strings.Join(keys(d.Secret), ", "))
+				name, key, strings.Join(slices.Sorted(maps.Keys(d.Secret)), ", "))
 		}
 		d.Secrets[name] = fmt.Sprint(v) // ECS injects a JSON number as its text
 	}
@@ -372,15 +373,6 @@ func secretRef(v any) (id, key string, err error) {
 	}
 	fields := strings.Split(strings.TrimPrefix(str(parts[1]), ":"), ":")
 	return ref(parts[0]), fields[0], nil
-}
-
-func keys(m map[string]any) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // generatePassword makes a password like Secrets Manager's GenerateSecretString: printable

@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi/examples/basic/app/pgtest"
+	"github.com/seed07617466/privaterdsapi/snapshot"
 )
 
 // The rehearsal of the deployed data path: the example stack is synthesized, and the
@@ -34,7 +34,8 @@ var (
 	pg *pgtest.Server
 	// appBin is the app, built from ./app.
 	appBin string
-	// synthesized is the example stack's template, synthesized once.
+	// synthesized is the example stack's template in a bare awscdk.NewApp(nil), synthesized
+	// once: the rehearsal's input, and the bare template TestTemplateEqualsCdkSynth compares.
 	synthesized []byte
 )
 
@@ -43,6 +44,8 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	// One jsii runtime for the whole test binary: starting one takes seconds.
+	defer jsii.Close()
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
 	var err error
 	if pg, err = pgtest.Start(); err != nil {
@@ -66,18 +69,17 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// synth synthesizes the example stack as `cdk synth` does (cdk.json sets no context
-// that changes the task, the load balancer or the API).
+// synth synthesizes the example stack in a bare App, normalized as snapshot.Template does
+// and without what only the CLI adds (cliOnly). For the rehearsal this is the stack
+// `cdk synth` makes: cdk.json sets no context that changes the task, the load balancer or
+// the API.
 func synth() (b []byte, err error) {
-	defer jsii.Close()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("synthesize the example stack: %v", r)
 		}
 	}()
-	app := awscdk.NewApp(nil)
-	stack := NewExampleStack(app, "PrivateRdsApiExample", nil)
-	return json.Marshal(*assertions.Template_FromStack(stack, nil).ToJSON())
+	return json.Marshal(snapshot.Template(NewExampleStack(awscdk.NewApp(nil), stackName, nil), cliOnly...))
 }
 
 // exampleTemplate returns a fresh copy of the synthesized template.

@@ -168,23 +168,24 @@ func TestSchemaWaitsForTheLock(t *testing.T) {
 	waitFor(t, 5*time.Second, "the schema after the lock was released", func() bool { return a.schemaReady.Load() })
 }
 
-// stopDatabase stops the test server. The function it returns starts it again; it also
-// runs at the end of the test, for a test that stopped early.
-func stopDatabase(t *testing.T) (resume func()) {
+// interruptDatabase interrupts the test server with stop (pg.Stop, pg.Freeze). The
+// function it returns ends the interruption with restore (pg.Resume, pg.Thaw); it also
+// runs at the end of the test, for a test that ended early.
+func interruptDatabase(t *testing.T, stop, restore func() error) (end func()) {
 	t.Helper()
-	if err := pg.Stop(); err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	var once sync.Once
-	resume = func() {
+	end = func() {
 		once.Do(func() {
-			if err := pg.Resume(); err != nil {
+			if err := restore(); err != nil {
 				t.Error(err)
 			}
 		})
 	}
-	t.Cleanup(resume)
-	return resume
+	t.Cleanup(end)
+	return end
 }
 
 // TestDatabaseRestart stops the database under the running app binary: database routes
@@ -199,7 +200,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Fatalf("POST = %d %q", before.Status, before.Body)
 	}
 
-	resume := stopDatabase(t)
+	resume := interruptDatabase(t, pg.Stop, pg.Resume)
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", "/items", ""}, {"POST", "/items", `{"name": "during"}`}, {"GET", "/prod/items/1", ""},
 		{"DELETE", "/items/1", ""}, {"GET", "/readyz", ""},
@@ -244,18 +245,7 @@ func TestDatabaseUnresponsive(t *testing.T) {
 		t.Fatalf("POST = %d %q", r.Status, r.Body)
 	}
 	time.Sleep(1100 * time.Millisecond) // idle long enough for the pool to ping before reuse
-	if err := pg.Freeze(); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	thaw := func() {
-		once.Do(func() {
-			if err := pg.Thaw(); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-	t.Cleanup(thaw)
+	thaw := interruptDatabase(t, pg.Freeze, pg.Thaw)
 
 	// All at once: each waits out its own timeout.
 	var wg sync.WaitGroup
@@ -297,7 +287,7 @@ func TestDatabaseUnresponsive(t *testing.T) {
 // database comes up.
 func TestStartBeforeTheDatabase(t *testing.T) {
 	db := newDatabase(t)
-	resume := stopDatabase(t)
+	resume := interruptDatabase(t, pg.Stop, pg.Resume)
 	p := startProcess(t, taskEnv(db))
 	if r := do(t, "GET", p.URL+"/healthz", ""); r.Status != 200 {
 		t.Errorf("/healthz = %d", r.Status)

@@ -139,17 +139,13 @@ func (s *server) createItem(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, msg)
 		return
 	}
-	ctx, cancel, ok := s.dbContext(w, r)
-	if !ok {
-		return
-	}
-	defer cancel()
-	it, err := s.db.create(ctx, name)
-	if err != nil {
-		s.dbError(w, "create item", err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, it)
+	s.withDB(w, r, "create item", func(ctx context.Context) error {
+		it, err := s.db.create(ctx, name)
+		if err == nil {
+			writeJSON(w, http.StatusCreated, it)
+		}
+		return err
+	})
 }
 
 func (s *server) getItem(w http.ResponseWriter, r *http.Request) {
@@ -172,26 +168,15 @@ func (s *server) deleteItem(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// withID runs f with the {id} of /items/{id} and a database context. It answers 400 when
-// {id} is not an integer (an id that cannot exist, 0 or negative, is simply not found),
-// 404 when f returns errNotFound, and 503 or 500 for a database error; f answers success.
+// withID runs f with the {id} of /items/{id}, as withDB does. It answers 400 when {id}
+// is not an integer (an id that cannot exist, 0 or negative, is simply not found).
 func (s *server) withID(w http.ResponseWriter, r *http.Request, op string, f func(ctx context.Context, id int64) error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, `"id" must be an integer`)
 		return
 	}
-	ctx, cancel, ok := s.dbContext(w, r)
-	if !ok {
-		return
-	}
-	defer cancel()
-	switch err := f(ctx, id); {
-	case errors.Is(err, errNotFound):
-		writeError(w, http.StatusNotFound, "item not found")
-	case err != nil:
-		s.dbError(w, op, err)
-	}
+	s.withDB(w, r, op, func(ctx context.Context) error { return f(ctx, id) })
 }
 
 func (s *server) listItems(w http.ResponseWriter, r *http.Request) {
@@ -209,29 +194,33 @@ func (s *server) listItems(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	ctx, cancel, ok := s.dbContext(w, r)
-	if !ok {
-		return
-	}
-	defer cancel()
-	items, err := s.db.list(ctx, limit)
-	if err != nil {
-		s.dbError(w, "list items", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string][]item{"items": items})
+	s.withDB(w, r, "list items", func(ctx context.Context) error {
+		items, err := s.db.list(ctx, limit)
+		if err == nil {
+			writeJSON(w, http.StatusOK, map[string][]item{"items": items})
+		}
+		return err
+	})
 }
 
-// dbContext returns the context for a request's database work, bounded by queryTimeout,
-// or answers 503 when the schema is not there yet.
-func (s *server) dbContext(w http.ResponseWriter, r *http.Request) (context.Context, context.CancelFunc, bool) {
+// withDB runs f, the database work op of a request, with a context bounded by
+// queryTimeout. It answers 503 when the schema is not there yet (without running f), 404
+// when f returns errNotFound, and 503 or 500 for a database error (dbError); f answers
+// success.
+func (s *server) withDB(w http.ResponseWriter, r *http.Request, op string, f func(ctx context.Context) error) {
 	if !s.schemaReady.Load() {
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, "database not ready")
-		return nil, nil, false
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
-	return ctx, cancel, true
+	defer cancel()
+	switch err := f(ctx); {
+	case errors.Is(err, errNotFound):
+		writeError(w, http.StatusNotFound, "item not found")
+	case err != nil:
+		s.dbError(w, op, err)
+	}
 }
 
 // dbError logs a database error and answers 503 when the database is unavailable, 500
