@@ -398,8 +398,9 @@ func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
 // shareEndpoints returns the VPC's endpoints, created in EndpointSubnets (else the
 // tasks' subnets) on first use, and records the problems synthesis reports: the VPC's
 // endpoints in another stack, EndpointSubnets that select no subnet or other subnets than
-// the endpoints already have.
-func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
+// the endpoints already have. relPath is the construct's path relative to its stack
+// when known without a jsii call (see pathAtStackRoot), else "".
+func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string) *PrivateEndpoints {
 	subnets := a.Subnets
 	if p.endpointSubnets != nil {
 		var selected *awsec2.SelectedSubnets
@@ -420,8 +421,8 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 	)
 	if p.vpc == nil {
 		vpcStack = a.stack
-		if a.relPath != "" {
-			vpcRelPath = a.relPath + "/" + isolatedVpcPath
+		if relPath != "" {
+			vpcRelPath = relPath + "/" + isolatedVpcPath
 		}
 	}
 	e, problem := sharedEndpoints(a.Vpc, subnets, p.vpc == nil, vpcStack, vpcRelPath)
@@ -443,12 +444,13 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 }
 
 // connectEndpoints gives the tasks their way to AWS services: the shared endpoints (or
-// the existing ones) and S3, with task egress limited to HTTPS towards them.
-func (a *PrivateRdsApi) connectEndpoints(p *settings) {
+// the existing ones) and S3, with task egress limited to HTTPS towards them. relPath is
+// as shareEndpoints has it.
+func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 	https := awsec2.Port_Tcp(jsii.Number(443))
 	switch {
 	case p.existingEndpoints == nil:
-		a.Endpoints = a.shareEndpoints(p)
+		a.Endpoints = a.shareEndpoints(p, relPath)
 		a.Endpoints.require(a.endpointServices(p))
 		a.Endpoints.routeS3(a.Subnets)
 		a.connections.AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
