@@ -403,8 +403,7 @@ func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
 func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string) *PrivateEndpoints {
 	subnets := a.Subnets
 	if p.endpointSubnets != nil {
-		var selected *awsec2.SelectedSubnets
-		if failure := jsiiPanic(func() { selected = a.Vpc.SelectSubnets(p.endpointSubnets) }); failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
+		if selected, failure := selectSubnets(a.Vpc, p.endpointSubnets); len(selected) == 0 {
 			why := ""
 			if failure != nil {
 				why = " (" + firstLine(failure) + ")"

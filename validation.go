@@ -554,9 +554,8 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 	if p.VpcSubnets != nil {
 		prop = "VpcSubnets"
 	}
-	var selected *awsec2.SelectedSubnets
-	failure := jsiiPanic(func() { selected = p.Vpc.SelectSubnets(subnetSelection(p)) })
-	if failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
+	selected, failure := selectSubnets(p.Vpc, subnetSelection(p))
+	if len(selected) == 0 {
 		msg := "selects no subnet: the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)"
 		if failure != nil {
 			msg = fmt.Sprintf("selects no usable subnet (%v): the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)", firstLine(failure))
@@ -567,7 +566,7 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
 	}
 	if p.ExistingEndpoints == nil {
-		for _, s := range *selected.Subnets {
+		for _, s := range selected {
 			if !hasRouteTableId(s) {
 				return []PropError{{ProblemUnknownRouteTables, prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}
 			}
@@ -597,6 +596,16 @@ func jsiiPanic(f func()) (failure any) {
 	defer func() { failure = recover() }()
 	f()
 	return nil
+}
+
+// selectSubnets returns the subnets of vpc that selection selects, none when selecting
+// fails, with what it panicked with.
+func selectSubnets(vpc awsec2.IVpc, selection *awsec2.SubnetSelection) (subnets []awsec2.ISubnet, failure any) {
+	var selected *awsec2.SelectedSubnets
+	if failure = jsiiPanic(func() { selected = vpc.SelectSubnets(selection) }); failure != nil || selected == nil || selected.Subnets == nil {
+		return nil, failure
+	}
+	return *selected.Subnets, nil
 }
 
 // hasRouteTableId says whether the subnet's route table ID is known.
