@@ -145,6 +145,11 @@ func pathAtStackRoot(scope constructs.Construct, stack awscdk.Stack, id *string)
 	return *id
 }
 
+// pathInStack is a construct's path relative to the stack at stackPath that holds it.
+func pathInStack(path, stackPath string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(path, stackPath), "/")
+}
+
 // endpointsIdFor is the construct id, under the stack, of the endpoints of the VPC at
 // relPath, the VPC's construct path relative to its stack.
 func endpointsIdFor(relPath string) string {
@@ -174,7 +179,7 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh boo
 		stackPath = *stack.Node().Path()
 	}
 	if relPath == "" {
-		relPath = strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), stackPath), "/")
+		relPath = pathInStack(*vpc.Node().Path(), stackPath)
 	}
 	var (
 		k       appVpc
