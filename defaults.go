@@ -62,8 +62,8 @@ type settings struct {
 	platform     *awsecs.RuntimePlatform
 	capacity     []*awsecs.CapacityProviderStrategy // empty: the FARGATE launch type
 	insights     bool
-	environment  map[string]*string
-	secrets      map[string]awsecs.Secret
+	environment  map[string]*string       // the user's map: read, never written
+	secrets      map[string]awsecs.Secret // the user's map: read, never written
 	logRetention awslogs.RetentionDays
 	logKey       awskms.IKey
 
@@ -112,8 +112,6 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		cpu:                orDefault(p.Cpu, DefaultCpu),
 		memory:             orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
 		platform:           p.RuntimePlatform,
-		environment:        map[string]*string{},
-		secrets:            map[string]awsecs.Secret{},
 		logRetention:       p.LogRetention,
 		logKey:             p.LogEncryptionKey,
 		endpointSubnets:    p.EndpointSubnets,
@@ -160,14 +158,10 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		}
 	}
 	if p.Environment != nil {
-		for k, v := range *p.Environment {
-			s.environment[k] = v
-		}
+		s.environment = *p.Environment
 	}
 	if p.Secrets != nil {
-		for k, v := range *p.Secrets {
-			s.secrets[k] = v
-		}
+		s.secrets = *p.Secrets
 	}
 	if s.logRetention == "" {
 		s.logRetention = awslogs.RetentionDays_ONE_MONTH
