@@ -2,9 +2,10 @@ package privaterdsapi
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -492,7 +493,7 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 	var env map[string]*string
 	if p.Environment != nil {
 		env = *p.Environment
-		for _, k := range sortedKeys(env) {
+		for _, k := range slices.Sorted(maps.Keys(env)) {
 			switch {
 			case k == "":
 				add(ProblemFormat, "Environment", "a variable name must not be empty")
@@ -504,7 +505,7 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 		}
 	}
 	if p.Secrets != nil {
-		for _, k := range sortedKeys(*p.Secrets) {
+		for _, k := range slices.Sorted(maps.Keys(*p.Secrets)) {
 			switch {
 			case k == "":
 				add(ProblemFormat, "Secrets", "a variable name must not be empty")
@@ -517,15 +518,6 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
