@@ -143,14 +143,27 @@ func ImportedVpc(s awscdk.Stack) awsec2.IVpc {
 	})
 }
 
+// databaseGroup imports the security group of the scenarios' existing database.
+func databaseGroup(s awscdk.Stack) awsec2.ISecurityGroup {
+	return awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
+		jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})
+}
+
+// accessLogsBucket imports the scenarios' bucket of load balancer access logs.
+func accessLogsBucket(s awscdk.Stack) awss3.IBucket {
+	return awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs"))
+}
+
+// webAclArn is the scenarios' regional WAF web ACL.
+const webAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+
 // ImportedDatabase is a user VPC, a database known only by its security group ID and an
 // RDS-managed master secret (username and password only), with host and port as props.
 func ImportedDatabase(app awscdk.App) *Built {
 	s := NewStack(app, "ImportedDatabase", Env())
 	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
-		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
-			jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})},
-		DefaultPort: awsec2.Port_Tcp(jsii.Number(5432)),
+		SecurityGroups: &[]awsec2.ISecurityGroup{databaseGroup(s)},
+		DefaultPort:    awsec2.Port_Tcp(jsii.Number(5432)),
 	})
 	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"))
@@ -184,8 +197,7 @@ func TwoApisOneVpc(app awscdk.App) *Built {
 func EveryProp(app awscdk.App) *Built {
 	s := NewStack(app, "EveryProp", Env())
 	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
-		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
-			jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})},
+		SecurityGroups: &[]awsec2.ISecurityGroup{databaseGroup(s)},
 	})
 	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
@@ -193,7 +205,7 @@ func EveryProp(app awscdk.App) *Built {
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"))
 	salt := awsssm.StringParameter_FromSecureStringParameterAttributes(s, jsii.String("SigningSalt"),
 		&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/signing-salt")})
-	logs := awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs"))
+	logs := accessLogsBucket(s)
 	return one(s, &privaterdsapi.PrivateRdsApiProps{
 		Image:               Image(s),
 		ContainerPort:       jsii.Number(3000),
@@ -229,7 +241,7 @@ func EveryProp(app awscdk.App) *Built {
 		ThrottlingBurstLimit:         jsii.Number(100),
 		LoggingLevel:                 awsapigateway.MethodLoggingLevel_INFO,
 		AuthorizationType:            awsapigateway.AuthorizationType_IAM,
-		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+		WebAclArn:                    jsii.String(webAclArn),
 		CreateApiGatewayAccountRole:  jsii.Bool(false),
 	})
 }
@@ -277,12 +289,12 @@ func Hardened(app awscdk.App) *Built {
 		},
 		HealthCheckPath:              jsii.String("/healthz"),
 		DeletionProtection:           jsii.Bool(true),
-		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs")),
+		LoadBalancerAccessLogsBucket: accessLogsBucket(s),
 		LogEncryptionKey:             key,
 		LogRetention:                 awslogs.RetentionDays_ONE_YEAR,
 		EnableExecuteCommand:         jsii.Bool(true),
 		TracingEnabled:               jsii.Bool(true),
-		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+		WebAclArn:                    jsii.String(webAclArn),
 	})
 }
 
