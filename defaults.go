@@ -35,6 +35,10 @@ const (
 	DefaultThrottlingBurstLimit        = 200
 )
 
+// defaultLogRetention is the retention of the construct's log groups and of an
+// IsolatedVpc's flow log when LogRetention is not set.
+const defaultLogRetention = awslogs.RetentionDays_ONE_MONTH
+
 // Elastic Load Balancing's own health check timeouts of a Network Load Balancer target
 // group, which apply when HealthCheckTimeout is not set: they must not exceed the
 // interval, so a shorter interval brings the timeout down with it.
@@ -164,7 +168,7 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		s.secrets = *p.Secrets
 	}
 	if s.logRetention == "" {
-		s.logRetention = awslogs.RetentionDays_ONE_MONTH
+		s.logRetention = defaultLogRetention
 	}
 	if s.grace == nil {
 		s.grace = awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGraceSeconds))
