@@ -35,6 +35,10 @@ const (
 	DefaultThrottlingBurstLimit        = 200
 )
 
+// defaultLogRetention is the retention of the construct's log groups and of an
+// IsolatedVpc's flow log when LogRetention is not set.
+const defaultLogRetention = awslogs.RetentionDays_ONE_MONTH
+
 // Elastic Load Balancing's own health check timeouts of a Network Load Balancer target
 // group, which apply when HealthCheckTimeout is not set: they must not exceed the
 // interval, so a shorter interval brings the timeout down with it.
@@ -62,8 +66,8 @@ type settings struct {
 	platform     *awsecs.RuntimePlatform
 	capacity     []*awsecs.CapacityProviderStrategy // empty: the FARGATE launch type
 	insights     bool
-	environment  map[string]*string
-	secrets      map[string]awsecs.Secret
+	environment  map[string]*string       // the user's map: read, never written
+	secrets      map[string]awsecs.Secret // the user's map: read, never written
 	logRetention awslogs.RetentionDays
 	logKey       awskms.IKey
 
@@ -112,8 +116,6 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		cpu:                orDefault(p.Cpu, DefaultCpu),
 		memory:             orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
 		platform:           p.RuntimePlatform,
-		environment:        map[string]*string{},
-		secrets:            map[string]awsecs.Secret{},
 		logRetention:       p.LogRetention,
 		logKey:             p.LogEncryptionKey,
 		endpointSubnets:    p.EndpointSubnets,
@@ -160,17 +162,13 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		}
 	}
 	if p.Environment != nil {
-		for k, v := range *p.Environment {
-			s.environment[k] = v
-		}
+		s.environment = *p.Environment
 	}
 	if p.Secrets != nil {
-		for k, v := range *p.Secrets {
-			s.secrets[k] = v
-		}
+		s.secrets = *p.Secrets
 	}
 	if s.logRetention == "" {
-		s.logRetention = awslogs.RetentionDays_ONE_MONTH
+		s.logRetention = defaultLogRetention
 	}
 	if s.grace == nil {
 		s.grace = awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGraceSeconds))

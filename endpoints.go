@@ -63,27 +63,55 @@ var (
 	// endpointsByVpc holds the endpoints by the IVpc object they serve, found again with no
 	// jsii call.
 	endpointsByVpc = map[awsec2.IVpc]*PrivateEndpoints{}
-	// endpointsByApp holds, per app (the construct tree's root), the endpoints by VPC
-	// identity (see vpcIdentity).
-	endpointsByApp = map[constructs.IConstruct]map[string]*PrivateEndpoints{}
+	// endpointsByIdentity holds the sets of endpoints of each VPC identity in each app,
+	// one per stack, the first created first.
+	endpointsByIdentity = map[appVpc][]*PrivateEndpoints{}
 )
 
-// vpcIdentity names vpc as deployed. A literal VPC ID names it across the app ("vpc:"
-// and the ID, also returned as literal); anything else names it within its stack (the
-// resolved reference), or by its construct path when even that cannot be had (a lookup
-// still pending).
-func vpcIdentity(vpc awsec2.IVpc, stack awscdk.Stack) (key, literal string) {
+// appVpc is a VPC's identity in one app, known by the construct tree's root (see
+// vpcIdentity).
+type appVpc struct {
+	app      constructs.IConstruct
+	identity string
+}
+
+// byIdentity returns the sets of endpoints of the VPC known as k: own is the set in the
+// stack at stackPath, first the app's first set (in any stack); nil when there is none.
+// The caller holds endpointsMu.
+func byIdentity(k appVpc, stackPath string) (own, first *PrivateEndpoints) {
+	sets := endpointsByIdentity[k]
+	for _, e := range sets {
+		if e.stackPath == stackPath {
+			own = e
+			break
+		}
+	}
+	if len(sets) > 0 {
+		first = sets[0]
+	}
+	return own, first
+}
+
+// vpcIdentity names vpc as deployed, in its app. A literal VPC ID names it across the
+// app ("vpc:" and the ID, also returned as literal); anything else names it within its
+// stack, at stackPath (the resolved reference), or by its construct path when even that
+// cannot be had (a lookup still pending).
+func vpcIdentity(vpc awsec2.IVpc, stack awscdk.Stack, stackPath string) (k appVpc, literal string) {
+	k.app = vpc.Node().Root()
 	var resolved any
 	if jsiiPanic(func() { resolved = stack.Resolve(vpc.VpcId()) }) == nil {
 		if id, ok := resolved.(string); ok && id != lookupDummyVpcId {
-			return "vpc:" + id, id
+			k.identity = "vpc:" + id
+			return k, id
 		}
 		if _, ok := resolved.(string); !ok {
 			b, _ := json.Marshal(resolved)
-			return "ref:" + *stack.Node().Path() + ":" + string(b), ""
+			k.identity = "ref:" + stackPath + ":" + string(b)
+			return k, ""
 		}
 	}
-	return "path:" + *vpc.Node().Path(), ""
+	k.identity = "path:" + *vpc.Node().Path()
+	return k, ""
 }
 
 // EndpointsOf returns the endpoints that PrivateRdsApi created for vpc (or for another
@@ -96,14 +124,15 @@ func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
 		return e
 	}
 	stack := awscdk.Stack_Of(vpc)
-	key, _ := vpcIdentity(vpc, stack)
+	stackPath := *stack.Node().Path()
+	k, _ := vpcIdentity(vpc, stack, stackPath)
 	endpointsMu.Lock()
 	defer endpointsMu.Unlock()
-	byKey := endpointsByApp[vpc.Node().Root()]
-	if e := byKey[key+"@"+*stack.Node().Path()]; e != nil {
-		return e
+	own, first := byIdentity(k, stackPath)
+	if own != nil {
+		return own
 	}
-	return byKey[key]
+	return first
 }
 
 // pathAtStackRoot is the path, relative to stack, of the construct with id under scope
@@ -114,6 +143,11 @@ func pathAtStackRoot(scope constructs.Construct, stack awscdk.Stack, id *string)
 		return ""
 	}
 	return *id
+}
+
+// pathInStack is a construct's path relative to the stack at stackPath that holds it.
+func pathInStack(path, stackPath string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(path, stackPath), "/")
 }
 
 // endpointsIdFor is the construct id, under the stack, of the endpoints of the VPC at
@@ -145,35 +179,25 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh boo
 		stackPath = *stack.Node().Path()
 	}
 	if relPath == "" {
-		relPath = strings.TrimPrefix(strings.TrimPrefix(*vpc.Node().Path(), stackPath), "/")
+		relPath = pathInStack(*vpc.Node().Path(), stackPath)
 	}
 	var (
-		byKey   map[string]*PrivateEndpoints
-		key     string
+		k       appVpc
 		problem *PropError
 	)
 	if !fresh {
 		var literal string
-		key, literal = vpcIdentity(vpc, stack)
-		root := vpc.Node().Root()
-		if byKey = endpointsByApp[root]; byKey == nil {
-			byKey = map[string]*PrivateEndpoints{}
-			endpointsByApp[root] = byKey
-		}
-		if e := byKey[key]; e != nil {
-			if e.stackPath == stackPath {
-				endpointsByVpc[vpc] = e
-				return e, nil
-			}
+		k, literal = vpcIdentity(vpc, stack, stackPath)
+		own, first := byIdentity(k, stackPath)
+		if first != nil && first.stackPath != stackPath {
 			problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
 				"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
 					"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
-				literal, e.stackPath, stackPath, stackPath, e.stackPath)}
-			key += "@" + stackPath
-			if e := byKey[key]; e != nil {
-				endpointsByVpc[vpc] = e
-				return e, problem
-			}
+				literal, first.stackPath, stackPath, stackPath, first.stackPath)}
+		}
+		if own != nil {
+			endpointsByVpc[vpc] = own
+			return own, problem
 		}
 	}
 	e := &PrivateEndpoints{
@@ -191,8 +215,8 @@ func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh boo
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{subnets},
 	})
-	if byKey != nil {
-		byKey[key] = e
+	if !fresh {
+		endpointsByIdentity[k] = append(endpointsByIdentity[k], e)
 	}
 	endpointsByVpc[vpc] = e
 	return e, problem
@@ -379,12 +403,12 @@ func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
 // shareEndpoints returns the VPC's endpoints, created in EndpointSubnets (else the
 // tasks' subnets) on first use, and records the problems synthesis reports: the VPC's
 // endpoints in another stack, EndpointSubnets that select no subnet or other subnets than
-// the endpoints already have.
-func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
+// the endpoints already have. relPath is the construct's path relative to its stack
+// when known without a jsii call (see pathAtStackRoot), else "".
+func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string) *PrivateEndpoints {
 	subnets := a.Subnets
 	if p.endpointSubnets != nil {
-		var selected *awsec2.SelectedSubnets
-		if failure := jsiiPanic(func() { selected = a.Vpc.SelectSubnets(p.endpointSubnets) }); failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
+		if selected, failure := selectSubnets(a.Vpc, p.endpointSubnets); len(selected) == 0 {
 			why := ""
 			if failure != nil {
 				why = " (" + firstLine(failure) + ")"
@@ -401,8 +425,8 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 	)
 	if p.vpc == nil {
 		vpcStack = a.stack
-		if a.relPath != "" {
-			vpcRelPath = a.relPath + "/" + isolatedVpcPath
+		if relPath != "" {
+			vpcRelPath = relPath + "/" + isolatedVpcPath
 		}
 	}
 	e, problem := sharedEndpoints(a.Vpc, subnets, p.vpc == nil, vpcStack, vpcRelPath)
@@ -424,12 +448,13 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings) *PrivateEndpoints {
 }
 
 // connectEndpoints gives the tasks their way to AWS services: the shared endpoints (or
-// the existing ones) and S3, with task egress limited to HTTPS towards them.
-func (a *PrivateRdsApi) connectEndpoints(p *settings) {
+// the existing ones) and S3, with task egress limited to HTTPS towards them. relPath is
+// as shareEndpoints has it.
+func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 	https := awsec2.Port_Tcp(jsii.Number(443))
 	switch {
 	case p.existingEndpoints == nil:
-		a.Endpoints = a.shareEndpoints(p)
+		a.Endpoints = a.shareEndpoints(p, relPath)
 		a.Endpoints.require(a.endpointServices(p))
 		a.Endpoints.routeS3(a.Subnets)
 		a.connections.AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))

@@ -3,7 +3,6 @@ package privaterdsapi
 import (
 	"fmt"
 	"regexp"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -39,7 +38,7 @@ var notInLogGroupName = regexp.MustCompile(`[^A-Za-z0-9_./#-]+`)
 // with characters that log group names do not allow written as "-".
 func logGroupName(scope constructs.IConstruct, kind string) string {
 	stack := awscdk.Stack_Of(scope)
-	rel := strings.TrimPrefix(strings.TrimPrefix(*scope.Node().Path(), *stack.Node().Path()), "/")
+	rel := pathInStack(*scope.Node().Path(), *stack.Node().Path()) // endpoints.go
 	return LogGroupNamePrefix + *stack.StackName() + "/" + notInLogGroupName.ReplaceAllString(rel, "-") + "/" + kind
 }
 

@@ -451,9 +451,6 @@ type PrivateRdsApi struct {
 	// stack is the stack the construct is in; connections, the Service's.
 	stack       awscdk.Stack
 	connections awsec2.Connections
-	// relPath is the construct's path relative to its stack when known without a jsii
-	// call (the construct is at the stack's root), else "".
-	relPath string
 	// problems are found at construction and reported at synthesis (see Validate).
 	problems []PropError
 	// warnedRegion is set once the image-region warning is written.
@@ -472,13 +469,12 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	}
 	p := resolve(props, d) // defaults.go
 	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id), stack: awscdk.Stack_Of(scope)}
-	this.relPath = pathAtStackRoot(scope, this.stack, id) // endpoints.go
 
-	this.buildNetwork(p)      // vpc.go
-	this.buildLoadBalancer(p) // nlb.go
-	this.buildService(p)      // fargate.go
-	this.connectEndpoints(p)  // endpoints.go
-	this.buildApi(p)          // gateway.go
+	this.buildNetwork(p)                                             // vpc.go
+	this.buildLoadBalancer(p)                                        // nlb.go
+	this.buildService(p)                                             // fargate.go
+	this.connectEndpoints(p, pathAtStackRoot(scope, this.stack, id)) // endpoints.go
+	this.buildApi(p)                                                 // gateway.go
 	this.Node().AddValidation(&synthesisChecks{this})
 	return this
 }

@@ -2,9 +2,10 @@ package privaterdsapi
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -492,7 +493,7 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 	var env map[string]*string
 	if p.Environment != nil {
 		env = *p.Environment
-		for _, k := range sortedKeys(env) {
+		for _, k := range slices.Sorted(maps.Keys(env)) {
 			switch {
 			case k == "":
 				add(ProblemFormat, "Environment", "a variable name must not be empty")
@@ -504,7 +505,7 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 		}
 	}
 	if p.Secrets != nil {
-		for _, k := range sortedKeys(*p.Secrets) {
+		for _, k := range slices.Sorted(maps.Keys(*p.Secrets)) {
 			switch {
 			case k == "":
 				add(ProblemFormat, "Secrets", "a variable name must not be empty")
@@ -517,15 +518,6 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
@@ -554,9 +546,8 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 	if p.VpcSubnets != nil {
 		prop = "VpcSubnets"
 	}
-	var selected *awsec2.SelectedSubnets
-	failure := jsiiPanic(func() { selected = p.Vpc.SelectSubnets(subnetSelection(p)) })
-	if failure != nil || selected == nil || selected.Subnets == nil || len(*selected.Subnets) == 0 {
+	selected, failure := selectSubnets(p.Vpc, subnetSelection(p))
+	if len(selected) == 0 {
 		msg := "selects no subnet: the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)"
 		if failure != nil {
 			msg = fmt.Sprintf("selects no usable subnet (%v): the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)", firstLine(failure))
@@ -567,7 +558,7 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
 	}
 	if p.ExistingEndpoints == nil {
-		for _, s := range *selected.Subnets {
+		for _, s := range selected {
 			if !hasRouteTableId(s) {
 				return []PropError{{ProblemUnknownRouteTables, prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}
 			}
@@ -597,6 +588,16 @@ func jsiiPanic(f func()) (failure any) {
 	defer func() { failure = recover() }()
 	f()
 	return nil
+}
+
+// selectSubnets returns the subnets of vpc that selection selects, none when selecting
+// fails, with what it panicked with.
+func selectSubnets(vpc awsec2.IVpc, selection *awsec2.SubnetSelection) (subnets []awsec2.ISubnet, failure any) {
+	var selected *awsec2.SelectedSubnets
+	if failure = jsiiPanic(func() { selected = vpc.SelectSubnets(selection) }); failure != nil || selected == nil || selected.Subnets == nil {
+		return nil, failure
+	}
+	return *selected.Subnets, nil
 }
 
 // hasRouteTableId says whether the subnet's route table ID is known.

@@ -50,7 +50,7 @@ func NewIsolatedVpc(scope constructs.Construct, id *string, props *IsolatedVpcPr
 	}
 	retention := props.LogRetention
 	if retention == "" {
-		retention = awslogs.RetentionDays_ONE_MONTH
+		retention = defaultLogRetention // defaults.go
 	}
 	v := &IsolatedVpc{Construct: constructs.NewConstruct(scope, id)}
 	v.Vpc = awsec2.NewVpc(v.Construct, jsii.String(isolatedVpcId), &awsec2.VpcProps{

@@ -60,10 +60,6 @@ func Image(stack awscdk.Stack) awsecs.ContainerImage {
 // NewStack is a stack of the scenarios: environment-specific with env (Env()), with the
 // availability zones that `cdk synth` would have looked up, or environment-agnostic.
 func NewStack(app awscdk.App, name string, env *awscdk.Environment) awscdk.Stack {
-	return stack(app, name, env)
-}
-
-func stack(app awscdk.App, name string, env *awscdk.Environment) awscdk.Stack {
 	s := awscdk.NewStack(app, jsii.String(name), &awscdk.StackProps{Env: env})
 	if env != nil {
 		// What `cdk synth` would have looked up and cached in cdk.context.json.
@@ -81,15 +77,15 @@ func one(s awscdk.Stack, props *privaterdsapi.PrivateRdsApiProps) *Built {
 func All() []Scenario {
 	return []Scenario{
 		{"Default", func(app awscdk.App) *Built {
-			s := stack(app, "Default", nil)
+			s := NewStack(app, "Default", nil)
 			return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s)})
 		}},
 		{"VpcLinkV1", func(app awscdk.App) *Built {
-			s := stack(app, "VpcLinkV1", nil)
+			s := NewStack(app, "VpcLinkV1", nil)
 			return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s), VpcLinkVersion: privaterdsapi.VpcLinkV1})
 		}},
 		{"EnvSpecific", func(app awscdk.App) *Built {
-			s := stack(app, "EnvSpecific", Env())
+			s := NewStack(app, "EnvSpecific", Env())
 			return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s), MaxAzs: jsii.Number(3)})
 		}},
 		{"RdsInstance", RdsInstance},
@@ -105,7 +101,7 @@ func All() []Scenario {
 // RdsInstance is the example's shape: an isolated VPC, a PostgreSQL instance with a
 // generated secret in it, and the API connected to both.
 func RdsInstance(app awscdk.App) *Built {
-	s := stack(app, "RdsInstance", nil)
+	s := NewStack(app, "RdsInstance", nil)
 	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
 	db := Postgres(s, network.Vpc)
 	return one(s, &privaterdsapi.PrivateRdsApiProps{
@@ -147,14 +143,27 @@ func ImportedVpc(s awscdk.Stack) awsec2.IVpc {
 	})
 }
 
+// databaseGroup imports the security group of the scenarios' existing database.
+func databaseGroup(s awscdk.Stack) awsec2.ISecurityGroup {
+	return awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
+		jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})
+}
+
+// accessLogsBucket imports the scenarios' bucket of load balancer access logs.
+func accessLogsBucket(s awscdk.Stack) awss3.IBucket {
+	return awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs"))
+}
+
+// webAclArn is the scenarios' regional WAF web ACL.
+const webAclArn = "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+
 // ImportedDatabase is a user VPC, a database known only by its security group ID and an
 // RDS-managed master secret (username and password only), with host and port as props.
 func ImportedDatabase(app awscdk.App) *Built {
-	s := stack(app, "ImportedDatabase", Env())
+	s := NewStack(app, "ImportedDatabase", Env())
 	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
-		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
-			jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})},
-		DefaultPort: awsec2.Port_Tcp(jsii.Number(5432)),
+		SecurityGroups: &[]awsec2.ISecurityGroup{databaseGroup(s)},
+		DefaultPort:    awsec2.Port_Tcp(jsii.Number(5432)),
 	})
 	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"))
@@ -171,7 +180,7 @@ func ImportedDatabase(app awscdk.App) *Built {
 // TwoApisOneVpc is two APIs in one VPC: the second needs Secrets Manager, the first
 // does not; both share one set of endpoints.
 func TwoApisOneVpc(app awscdk.App) *Built {
-	s := stack(app, "TwoApisOneVpc", nil)
+	s := NewStack(app, "TwoApisOneVpc", nil)
 	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
 	db := Postgres(s, network.Vpc)
 	first := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Orders"), &privaterdsapi.PrivateRdsApiProps{
@@ -186,10 +195,9 @@ func TwoApisOneVpc(app awscdk.App) *Built {
 
 // EveryProp sets every prop that does not conflict with another one.
 func EveryProp(app awscdk.App) *Built {
-	s := stack(app, "EveryProp", Env())
+	s := NewStack(app, "EveryProp", Env())
 	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
-		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"),
-			jsii.String("sg-0d1e2f3a4b5c6d7e8"), &awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})},
+		SecurityGroups: &[]awsec2.ISecurityGroup{databaseGroup(s)},
 	})
 	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
@@ -197,7 +205,7 @@ func EveryProp(app awscdk.App) *Built {
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"))
 	salt := awsssm.StringParameter_FromSecureStringParameterAttributes(s, jsii.String("SigningSalt"),
 		&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/signing-salt")})
-	logs := awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs"))
+	logs := accessLogsBucket(s)
 	return one(s, &privaterdsapi.PrivateRdsApiProps{
 		Image:               Image(s),
 		ContainerPort:       jsii.Number(3000),
@@ -233,7 +241,7 @@ func EveryProp(app awscdk.App) *Built {
 		ThrottlingBurstLimit:         jsii.Number(100),
 		LoggingLevel:                 awsapigateway.MethodLoggingLevel_INFO,
 		AuthorizationType:            awsapigateway.AuthorizationType_IAM,
-		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+		WebAclArn:                    jsii.String(webAclArn),
 		CreateApiGatewayAccountRole:  jsii.Bool(false),
 	})
 }
@@ -241,7 +249,7 @@ func EveryProp(app awscdk.App) *Built {
 // ExistingEndpoints is a user VPC that already has its endpoints: one API knows their
 // security group, the other does not.
 func ExistingEndpoints(app awscdk.App) *Built {
-	s := stack(app, "ExistingEndpoints", Env())
+	s := NewStack(app, "ExistingEndpoints", Env())
 	endpoints := awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("EndpointSecurityGroup"),
 		jsii.String("sg-0e1f2a3b4c5d6e7f8"), nil)
 	vpc := ImportedVpc(s)
@@ -264,7 +272,7 @@ func ExistingEndpoints(app awscdk.App) *Built {
 // tracing and a WAF web ACL. It is meant to pass AWS Control Tower's proactive controls with no accepted
 // finding.
 func Hardened(app awscdk.App) *Built {
-	s := stack(app, "Hardened", Env()) // NLB access logs need the region
+	s := NewStack(app, "Hardened", Env()) // NLB access logs need the region
 	key := awskms.NewKey(s, jsii.String("LogKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the privaterdsapi log groups"),
 		EnableKeyRotation: jsii.Bool(true),
@@ -281,19 +289,19 @@ func Hardened(app awscdk.App) *Built {
 		},
 		HealthCheckPath:              jsii.String("/healthz"),
 		DeletionProtection:           jsii.Bool(true),
-		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(s, jsii.String("AccessLogs"), jsii.String("orders-nlb-access-logs")),
+		LoadBalancerAccessLogsBucket: accessLogsBucket(s),
 		LogEncryptionKey:             key,
 		LogRetention:                 awslogs.RetentionDays_ONE_YEAR,
 		EnableExecuteCommand:         jsii.Bool(true),
 		TracingEnabled:               jsii.Bool(true),
-		WebAclArn:                    jsii.String("arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/orders/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"),
+		WebAclArn:                    jsii.String(webAclArn),
 	})
 }
 
 // Development is the cheapest profile: the interface endpoints in one availability zone,
 // the tasks on Fargate Spot and ARM64, and no Container Insights.
 func Development(app awscdk.App) *Built {
-	s := stack(app, "Development", nil)
+	s := NewStack(app, "Development", nil)
 	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
 	return one(s, &privaterdsapi.PrivateRdsApiProps{
 		Image: Image(s),
