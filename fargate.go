@@ -261,9 +261,9 @@ func (a *PrivateRdsApi) checkImage() *PropError {
 	case stackRegion == pseudoRegion:
 		if !a.warnedRegion {
 			a.warnedRegion = true
-			awscdk.Annotations_Of(a.Construct).AddWarningV2(jsii.String("privaterdsapi:imageRegion"), jsii.String(fmt.Sprintf(
+			warn(a.Construct, "privaterdsapi:imageRegion", fmt.Sprintf(
 				"Image %q is in ECR of region %s and the stack is environment-agnostic: the tasks can pull it only when the stack is deployed to %s (the VPC's ecr.dkr endpoint serves its own region). Bind the stack to an environment, or use the stack's region in the image URI.",
-				uri, imageRegion, imageRegion)))
+				uri, imageRegion, imageRegion))
 		}
 		return nil
 	}

@@ -58,8 +58,8 @@ func allowLogs(scope constructs.IConstruct, key awskms.IKey, name string) {
 		Conditions: &map[string]any{"ArnEquals": map[string]any{"kms:EncryptionContext:aws:logs:arn": arn}},
 	})
 	if added := key.AddToResourcePolicy(statement, jsii.Bool(true)); added == nil || added.StatementAdded == nil || !*added.StatementAdded {
-		awscdk.Annotations_Of(scope).AddWarningV2(jsii.String("privaterdsapi:logKeyPolicy"), jsii.String(fmt.Sprintf(
+		warn(scope, "privaterdsapi:logKeyPolicy", fmt.Sprintf(
 			"LogEncryptionKey is imported, so its key policy cannot be changed here: allow the service logs.<region>.amazonaws.com the actions kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey* and kms:Describe* with the condition ArnEquals kms:EncryptionContext:aws:logs:arn = arn:<partition>:logs:<region>:<account>:log-group:%s, or creating the log group fails.",
-			name)))
+			name))
 	}
 }

@@ -657,3 +657,11 @@ func fmtList(list []float64) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// warn adds a warning with id to scope's annotations (cdk synth prints it; --strict
+// fails on it). The one call of Annotations.AddWarningV2: its signature changed in
+// aws-cdk-go 2.276.0 (jsii makes a new optional parameter positional in Go), so the next
+// change is one line here.
+func warn(scope constructs.IConstruct, id, message string) {
+	awscdk.Annotations_Of(scope).AddWarningV2(jsii.String(id), jsii.String(message), nil)
+}
