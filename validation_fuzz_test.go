@@ -72,18 +72,132 @@ func FuzzCheckValues(f *testing.F) {
 		// parameters, and nowhere else.
 		param := func(v float64, ok bool) bool { return isToken(v) || ok }
 		valid := image && param(containerPort, isInt(containerPort, 1, 65535)) && param(listenerPort, isInt(listenerPort, 1, 65535)) &&
-			!isToken(cpu) && !isToken(memory) && contains(fargateMemory[cpu], memory) &&
+			!isToken(cpu) && !isToken(memory) && fargateAccepts(cpu, memory) &&
 			param(minC, isInt(minC, 0, 1000)) && param(maxC, isInt(maxC, 1, 1000)) && (isToken(minC) || isToken(maxC) || minC <= maxC) &&
 			param(target, target >= 1 && target <= 100) && dereg >= 0 && dereg <= 3600 && grace >= 0 && grace <= 7200 &&
-			stageNamePattern.MatchString(stage) && strings.HasPrefix(healthPath, "/") && len(healthPath) <= 1024 &&
+			isStageName(stage) && strings.HasPrefix(healthPath, "/") && len(healthPath) <= 1024 &&
 			(link == "" || link == "V1" || link == "V2") && (auth == "" || auth == "NONE" || auth == "AWS_IAM") &&
 			param(rate, rate >= 0 && rate <= 1e6) && param(burst, isInt(burst, 0, 1e6)) &&
 			isInt(interval, 5, 300) && isInt(timeout, 2, 120) && timeout <= interval &&
-			!isToken(healthy) && isInt(healthy, 2, 10) && !isToken(unhealthy) && isInt(unhealthy, 2, 10) && validHttpCodes(codes) &&
+			!isToken(healthy) && isInt(healthy, 2, 10) && !isToken(unhealthy) && isInt(unhealthy, 2, 10) && isHttpMatcher(codes) &&
 			envKey != "" && secretKey != "" && envKey != secretKey && !(databaseName && (envKey == "DB_NAME" || secretKey == "DB_NAME")) &&
-			userPattern.MatchString(user)
+			isContainerUser(user)
 		if valid != (len(problems) == 0) {
 			t.Errorf("valid=%v but problems=%v", valid, problems)
 		}
 	})
+}
+
+// The fuzz target's oracle is written apart from the code under test, from the sources
+// the code cites, so that a wrong table or pattern in validation.go is caught rather than
+// copied: it uses none of fargateMemory, stageNamePattern, httpCodes or userPattern.
+
+// fargateAccepts is the table of task sizes in the Amazon ECS developer guide ("Task CPU
+// and memory", Fargate): for each CPU value, the memory from a minimum to a maximum in
+// fixed increments (MiB).
+func fargateAccepts(cpu, mem float64) bool {
+	in := func(lo, hi, step float64) bool {
+		return mem >= lo && mem <= hi && math.Mod(mem-lo, step) == 0
+	}
+	switch cpu {
+	case 256:
+		return mem == 512 || mem == 1024 || mem == 2048
+	case 512:
+		return in(1024, 4096, 1024)
+	case 1024:
+		return in(2048, 8192, 1024)
+	case 2048:
+		return in(4096, 16384, 1024)
+	case 4096:
+		return in(8192, 30720, 1024)
+	case 8192:
+		return in(16384, 61440, 4096)
+	case 16384:
+		return in(32768, 122880, 8192)
+	}
+	return false
+}
+
+// isStageName: API Gateway's stage names are 1 to 128 letters, digits, hyphens and
+// underscores (CreateStage).
+func isStageName(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// isHttpMatcher: a Network Load Balancer target group's HTTP matcher is codes from 200 to
+// 599, single or as low-high ranges, separated by commas (ELB's Matcher.HttpCode).
+func isHttpMatcher(s string) bool {
+	code := func(c string) (int, bool) {
+		if len(c) != 3 {
+			return 0, false
+		}
+		n := 0
+		for _, r := range c {
+			if r < '0' || r > '9' {
+				return 0, false
+			}
+			n = n*10 + int(r-'0')
+		}
+		return n, n >= 200 && n <= 599
+	}
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		l, ok1 := code(lo)
+		h, ok2 := l, true
+		if isRange {
+			h, ok2 = code(hi)
+		}
+		if !ok1 || !ok2 || l > h {
+			return false
+		}
+	}
+	return true
+}
+
+// isContainerUser: a user name or numeric ID, optionally ":" and a group name or ID, each
+// starting with a letter, digit or underscore and going on with those, "." or "-", at
+// most 255 characters (the construct's documented form of User).
+func isContainerUser(s string) bool {
+	name := func(n string) bool {
+		if len(n) == 0 || len(n) > 255 {
+			return false
+		}
+		for i, r := range n {
+			ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
+			if i > 0 {
+				ok = ok || r == '.' || r == '-'
+			}
+			if !ok {
+				return false
+			}
+		}
+		return true
+	}
+	user, group, hasGroup := strings.Cut(s, ":")
+	return name(user) && (!hasGroup || name(group))
+}
+
+// TestFargateSizesAgreeWithTheGuide compares checkTaskSize's verdict on every CPU value and
+// every memory size in steps of 512 MiB (and values between) with the oracle's table from
+// the ECS developer guide: the fuzzer seldom draws a Fargate size, this grid always does.
+func TestFargateSizesAgreeWithTheGuide(t *testing.T) {
+	for _, cpu := range []float64{128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768} {
+		for mem := 0.0; mem <= 131072; mem += 256 {
+			var problems []PropError
+			checkTaskSize(&PrivateRdsApiProps{Cpu: &cpu, MemoryLimitMiB: &mem}, durations{}, func(code ProblemCode, prop, format string, args ...any) {
+				problems = append(problems, PropError{code, prop, fmt.Sprintf(format, args...)})
+			})
+			if want := fargateAccepts(cpu, mem); want != (len(problems) == 0) {
+				t.Errorf("cpu %v, memory %v MiB: Fargate accepts it: %v; checkTaskSize says %v", cpu, mem, want, problems)
+			}
+		}
+	}
 }
