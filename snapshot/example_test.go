@@ -33,10 +33,13 @@ func ExampleMatch() {
 		snapshot.Match(t, stack, "testdata/MyStack.template.json")
 	}
 
+	// What `go test` reports in the app's directory, run after run; in CI (CI=true),
+	// UPDATE_SNAPSHOTS=1 fails and writes nothing.
 	inNewApp(func() {
 		goTest(TestMyStack)
 		goTest(TestMyStack, snapshot.UpdateEnv+"=1")
 		goTest(TestMyStack)
+		goTest(TestMyStack, "CI=true", snapshot.UpdateEnv+"=1")
 	})
 	// Output:
 	// $ go test ./...
@@ -46,6 +49,8 @@ func ExampleMatch() {
 	// ok
 	// $ go test ./...
 	// ok
+	// $ CI=true UPDATE_SNAPSHOTS=1 go test ./...
+	// FAIL: snapshot.Match: UPDATE_SNAPSHOTS=1 asks to rewrite testdata/MyStack.template.json, but CI=true says this is a CI job: golden files are written on a developer's machine and reviewed, never rewritten by CI (a job that rewrites them passes whatever the template became). Remove UPDATE_SNAPSHOTS from the job; to write golden files in a shell where CI is set, run `env -u CI UPDATE_SNAPSHOTS=1 go test ./...`
 }
 
 // Options change what is compared: here the construct paths are left out, and the
@@ -58,6 +63,7 @@ func ExampleMatch_options() {
 			snapshot.Drop("Resources", "*", "Metadata", "aws:cdk:path"))
 	}
 
+	// The golden file that UPDATE_SNAPSHOTS=1 writes:
 	inNewApp(func() {
 		goTest(TestMyStack, snapshot.UpdateEnv+"=1")
 		b, err := os.ReadFile("testdata/MyStack.template.json")
@@ -93,6 +99,7 @@ func ExampleTemplate() {
 		}
 	}
 
+	// The test logs each queue (`go test -v` shows the log):
 	inNewApp(func() { goTest(TestQueues) })
 	// Output:
 	// $ go test ./...

@@ -56,8 +56,8 @@ func Match(t testing.TB, stack awscdk.Stack, golden string, opts ...Option) {
 		return
 	}
 	if ci, in := inCI(); update && in {
-		t.Fatalf("snapshot.Match: %s=1 asks to rewrite %s, but %s=%s says this is a CI job: golden files are written on a developer's machine and reviewed, never rewritten by CI (a job that rewrites them passes whatever the template became). Remove %s from the job; to write golden files in a shell where %s is set, run `env -u %s %s=1 go test ./...`",
-			UpdateEnv, golden, ciEnv, ci, UpdateEnv, ciEnv, ciEnv, UpdateEnv)
+		t.Fatalf("snapshot.Match: %s=%s asks to rewrite %s, but %s=%s says this is a CI job: golden files are written on a developer's machine and reviewed, never rewritten by CI (a job that rewrites them passes whatever the template became). Remove %s from the job; to write golden files in a shell where %s is set, run `env -u %s %s=1 go test ./...`",
+			UpdateEnv, os.Getenv(UpdateEnv), golden, ciEnv, ci, UpdateEnv, ciEnv, ciEnv, UpdateEnv)
 		return
 	}
 	got, err := template(stack, opts)
