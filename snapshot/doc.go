@@ -14,7 +14,8 @@
 //
 // The first run fails and says to run `UPDATE_SNAPSHOTS=1 go test ./...`, which writes
 // the golden file (read it, and commit it). Later runs report every difference with the
-// logical id of the resource it is in.
+// logical id of the resource it is in. Where the environment variable CI says the tests
+// run in a CI job, [Match] writes nothing and fails instead (see [UpdateEnv]).
 //
 // [Template] normalizes what would churn without a change of the app: the CDK
 // toolchain's Parameters.BootstrapVersion and Rules.CheckBootstrapVersion are removed,

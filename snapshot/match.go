@@ -19,11 +19,26 @@ import (
 
 // UpdateEnv is the environment variable that makes [Match] write golden files: run
 // `UPDATE_SNAPSHOTS=1 go test ./...`, then read the diff of the files before committing.
+//
+// Golden files are written on a developer's machine only: where the environment variable
+// CI says the tests run in a CI job, [Match] refuses to write and fails the test instead,
+// because a job that rewrites every golden file passes whatever the templates became
+// (an UPDATE_SNAPSHOTS=1 copied from a shell into a job's settings or a script). CI counts
+// as set when it is neither empty nor "false" or "0"; GitHub Actions, GitLab CI,
+// CircleCI and Travis CI set CI=true, other services may need it set in the job.
+// (ci-info, which Jest uses to detect CI, reads CI the same way, but also counts "0"
+// as set and looks at variables of particular CI services; Jest in CI refuses to
+// write new snapshots.) To write golden files in a shell where CI is set, unset it
+// for the run: `env -u CI UPDATE_SNAPSHOTS=1 go test ./...`.
 const UpdateEnv = "UPDATE_SNAPSHOTS"
+
+// ciEnv is the environment variable by which CI services say that a job runs in CI.
+const ciEnv = "CI"
 
 // Match compares Template(stack) with the golden JSON file and reports a go-cmp diff
 // that names the resource's logical id; with UPDATE_SNAPSHOTS=1 in the environment it
-// writes the file instead (creating its directory).
+// writes the file instead (creating its directory), except in CI: with CI set (see
+// [UpdateEnv]) as well, it fails the test, says why, and writes nothing.
 //
 // The comparison is of the decoded JSON, so a golden file's formatting does not matter;
 // written files are [Marshal]ed: indented, keys sorted, stable byte for byte. A missing
@@ -38,6 +53,11 @@ func Match(t testing.TB, stack awscdk.Stack, golden string, opts ...Option) {
 	update, err := updating()
 	if err != nil {
 		t.Fatalf("snapshot.Match: %v", err)
+		return
+	}
+	if ci, in := inCI(); update && in {
+		t.Fatalf("snapshot.Match: %s=%s asks to rewrite %s, but %s=%s says this is a CI job: golden files are written on a developer's machine and reviewed, never rewritten by CI (a job that rewrites them passes whatever the template became). Remove %s from the job; to write golden files in a shell where %s is set, run `env -u %s %s=1 go test ./...`",
+			UpdateEnv, os.Getenv(UpdateEnv), golden, ciEnv, ci, UpdateEnv, ciEnv, ciEnv, UpdateEnv)
 		return
 	}
 	got, err := template(stack, opts)
@@ -87,6 +107,13 @@ func updating() (bool, error) {
 		return false, fmt.Errorf("%s=%q: want 1 (write golden files) or 0", UpdateEnv, v)
 	}
 	return b, nil
+}
+
+// inCI returns the value of CI and whether it says that the process runs in a CI job:
+// not empty, and neither "false" nor "0".
+func inCI() (string, bool) {
+	v := os.Getenv(ciEnv)
+	return v, v != "" && v != "false" && v != "0"
 }
 
 // write writes tpl to path, creating its directory, unless path holds it already. It

@@ -3,7 +3,9 @@ package snapshot_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -56,6 +58,16 @@ func cdkJSON(t *testing.T, config string) string {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"cdk.json": config})
 	return filepath.Join(dir, "cdk.json")
+}
+
+// outsideCI unsets CI for the test (it is restored afterwards), as on a developer's
+// machine, so that Match may write golden files although .ci/run sets CI=true.
+func outsideCI(t *testing.T) {
+	t.Helper()
+	t.Setenv("CI", "")
+	if err := os.Unsetenv("CI"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // assetStack is a stack with a container image asset built from dir, a file asset
@@ -256,6 +268,7 @@ func TestAssets(t *testing.T) {
 	})
 
 	t.Run("Match: UPDATE_SNAPSHOTS=1 writes the golden file", func(t *testing.T) {
+		outsideCI(t)
 		t.Setenv(snapshot.UpdateEnv, "1")
 		r := &recorder{TB: t}
 		snapshot.Match(r, s1, golden)
@@ -298,6 +311,53 @@ func TestAssets(t *testing.T) {
 			snapshot.Match(r, s, golden)
 			if f := r.failures(); f != "" {
 				t.Error(f)
+			}
+		}
+	})
+
+	t.Run("Match: UPDATE_SNAPSHOTS=1 in CI fails and writes nothing", func(t *testing.T) {
+		before, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		missing := filepath.Join(t.TempDir(), "missing", "Assets.template.json")
+		t.Setenv(snapshot.UpdateEnv, "1")
+		for _, ci := range []string{"true", "1", "yes"} {
+			t.Setenv("CI", ci)
+			// s3 differs from the golden file: a write would change it.
+			for _, path := range []string{golden, missing} {
+				r := &recorder{TB: t}
+				snapshot.Match(r, s3, path)
+				if len(r.fatals) != 1 || len(r.errors) != 0 {
+					t.Fatalf("CI=%s: want one fatal, got %q", ci, r.failures())
+				}
+				for _, want := range []string{"UPDATE_SNAPSHOTS=1", "CI=" + ci, path, "env -u CI UPDATE_SNAPSHOTS=1 go test"} {
+					if !strings.Contains(r.fatals[0], want) {
+						t.Errorf("CI=%s: the failure lacks %q:\n%s", ci, want, r.fatals[0])
+					}
+				}
+			}
+			if after, err := os.ReadFile(golden); err != nil || !bytes.Equal(before, after) {
+				t.Errorf("CI=%s: the golden file was rewritten (%v)", ci, err)
+			}
+			if _, err := os.Stat(filepath.Dir(missing)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("CI=%s: %s was created (%v)", ci, filepath.Dir(missing), err)
+			}
+		}
+	})
+
+	t.Run("Match: CI=false or CI=0 is not CI", func(t *testing.T) {
+		t.Setenv(snapshot.UpdateEnv, "1")
+		for _, ci := range []string{"false", "0"} {
+			t.Setenv("CI", ci)
+			path := filepath.Join(t.TempDir(), "Assets.template.json")
+			r := &recorder{TB: t}
+			snapshot.Match(r, s1, path)
+			if f := r.failures(); f != "" {
+				t.Errorf("CI=%s: %s", ci, f)
+			}
+			if b, err := os.ReadFile(path); err != nil || string(b) != marshal(t, tpl1) {
+				t.Errorf("CI=%s: golden file not written (%v)", ci, err)
 			}
 		}
 	})
