@@ -1,10 +1,16 @@
 package main
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // TestDockerfile reads the Dockerfile (no Docker engine is needed to run the tests) and
@@ -34,17 +40,45 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf("%d stages, want a build and a runtime stage", len(froms))
 	}
 
-	b, err = os.ReadFile(".dockerignore")
+	// The build context is what .dockerignore leaves, read as Docker reads it: in order, a
+	// later line overriding an earlier one (moby's patternmatcher, which docker build
+	// uses; CDK's asset hash follows the same rules).
+	f, err := os.Open(".dockerignore")
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := map[string]bool{}
-	for _, l := range strings.Split(string(b), "\n") {
-		lines[strings.TrimSpace(l)] = true
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"*", "!go.mod", "!go.sum", "!*.go", "*_test.go"} {
-		if !lines[want] {
-			t.Errorf(".dockerignore lacks the line %q", want)
+	ignore, err := patternmatcher.New(patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var context, want []string
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
 		}
+		if ignored, err := ignore.MatchesOrParentMatches(path); err != nil {
+			return err
+		} else if !ignored {
+			context = append(context, path)
+		}
+		// go.mod, go.sum and the main package's sources, not its tests nor pgtest/.
+		if path == "go.mod" || path == "go.sum" || (filepath.Dir(path) == "." && strings.HasSuffix(path, ".go") && !strings.HasSuffix(path, "_test.go")) {
+			want = append(want, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(context, want) {
+		t.Errorf("the image's build context is %v, want %v (.dockerignore)", context, want)
+	}
+	if !slices.Contains(want, "main.go") || !slices.Contains(want, "go.mod") {
+		t.Errorf("the expected build context %v lacks main.go or go.mod: the test is not reading the app's directory", want)
 	}
 }

@@ -2,7 +2,10 @@ module github.com/seed07617466/privaterdsapi/examples/basic/app
 
 go 1.26
 
-require github.com/jackc/pgx/v5 v5.12.0
+require (
+	github.com/jackc/pgx/v5 v5.12.0
+	github.com/moby/patternmatcher v0.6.1
+)
 
 require (
 	github.com/jackc/pgpassfile v1.0.0 // indirect
