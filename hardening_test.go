@@ -129,7 +129,13 @@ func TestHardenedScenario(t *testing.T) {
 		if !strings.HasPrefix(service, `{"Fn::Join":["",["logs.",{"Ref":"AWS::Region"},".",{"Ref":"AWS::URLSuffix"}]]}`) {
 			t.Errorf("key policy principal %s, want the logs service of the region", service)
 		}
-		arn, _ := jsonString(st["Condition"].(map[string]any)["ArnLike"].(map[string]any)["kms:EncryptionContext:aws:logs:arn"])
+		condition, _ := st["Condition"].(map[string]any)
+		like, ok := condition["ArnLike"].(map[string]any)
+		if !ok {
+			t.Errorf("key policy condition %v, want ArnLike on the log group's ARN", condition)
+			continue
+		}
+		arn, _ := jsonString(like["kms:EncryptionContext:aws:logs:arn"])
 		name := arn[strings.LastIndex(arn, "log-group:")+len("log-group:"):]
 		allowed = append(allowed, strings.TrimSuffix(name, `"]]}`))
 	}
