@@ -529,11 +529,11 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 	}
 }
 
-// injected is a variable the construct sets in the container: the prop it comes from and
-// its value ("" for a token, which no Environment entry is seen to equal).
-type injected struct{ from, value string }
+// injectedVariable is a variable the construct sets in the container: the prop it comes
+// from and its value ("" for a token, which no Environment entry is seen to equal).
+type injectedVariable struct{ from, value string }
 
-func (v *injected) shown() string {
+func (v *injectedVariable) shown() string {
 	if v.value == "" {
 		return "a token"
 	}
@@ -541,18 +541,21 @@ func (v *injected) shown() string {
 }
 
 // injectedVariables are the variables the construct always sets (buildService): PORT, the
-// container port, and API_STAGE, the stage name (a token StageName is refused by checkApi).
-func injectedVariables(p *PrivateRdsApiProps) map[string]*injected {
-	port := orDefault(p.ContainerPort, DefaultContainerPort)
-	vars := map[string]*injected{
+// container port, and API_STAGE, the stage name.
+func injectedVariables(p *PrivateRdsApiProps) map[string]*injectedVariable {
+	port, stage := orDefault(p.ContainerPort, DefaultContainerPort), DefaultStageName
+	if p.StageName != nil {
+		stage = *p.StageName
+	}
+	vars := map[string]*injectedVariable{
 		"PORT":      {"ContainerPort", strconv.FormatFloat(port, 'f', -1, 64)},
-		"API_STAGE": {"StageName", DefaultStageName},
+		"API_STAGE": {"StageName", stage},
 	}
 	if isToken(port) {
 		vars["PORT"].value = ""
 	}
-	if p.StageName != nil && !isStringToken(*p.StageName) {
-		vars["API_STAGE"].value = *p.StageName
+	if isStringToken(stage) {
+		vars["API_STAGE"].value = ""
 	}
 	return vars
 }
