@@ -21,7 +21,7 @@ const containerName = "app"
 // Fargate service in the isolated subnets behind the target group, with autoscaling and
 // the security group rules of the tasks: in from the load balancer, out to the database.
 func (a *PrivateRdsApi) buildService(p *settings) {
-	a.LogGroup = newLogGroup(a.Construct, "LogGroup", "container", p.logRetention, p.logKey) // logs.go
+	a.LogGroup = newLogGroup(a.Construct, "LogGroup", p.logRetention, p.logKey) // logs.go
 	clusterProps := &awsecs.ClusterProps{
 		Vpc:                 a.Vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
@@ -49,6 +49,9 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		Volumes:         scratch.volumes,
 	})
 	environment, secrets := containerVariables(p)
+	// The construct's own variables: Environment may repeat them only with these values
+	// (checkVariables), so that the app cannot disagree with the port and the stage.
+	environment["PORT"], environment["API_STAGE"] = portString(p.containerPort), jsii.String(p.stageName)
 	a.Container = a.TaskDefinition.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(containerName),
 		Image:         p.image,
@@ -78,7 +81,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	a.Service = awsecs.NewFargateService(a.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
 		Cluster:                a.Cluster,
 		TaskDefinition:         a.TaskDefinition,
-		DesiredCount:           jsii.Number(p.minCapacity),
+		DesiredCount:           desiredCount(p),
 		MinHealthyPercent:      jsii.Number(100),
 		MaxHealthyPercent:      jsii.Number(200),
 		AssignPublicIp:         jsii.Bool(false),
@@ -131,6 +134,18 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		TargetUtilizationPercent: jsii.Number(p.targetCpu),
 	})
 	a.suppressServiceFindings(p, len(environment) > 0)
+}
+
+// desiredCount is the service's DesiredCount: MinCapacity when it equals MaxCapacity, and
+// none with a scaling range, since CloudFormation applies DesiredCount on every update of
+// the service and would take a scaled-out service back to it (aws-cdk #3919). Without it,
+// ECS creates the service with one task and keeps the current count on updates, and the
+// scalable target brings the count into [MinCapacity, MaxCapacity] (see MinCapacity).
+func desiredCount(p *settings) *float64 {
+	if p.minCapacity == p.maxCapacity {
+		return jsii.Number(p.minCapacity)
+	}
+	return nil
 }
 
 func capacityStrategies(s []*awsecs.CapacityProviderStrategy) *[]*awsecs.CapacityProviderStrategy {

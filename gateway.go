@@ -22,8 +22,8 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 	if p.createAccountRole {
 		a.AccountRole = accountRoleOf(a.stack)
 	}
-	a.AccessLogGroup = newLogGroup(a.Construct, "AccessLogGroup", "access", p.logRetention, p.logKey) // logs.go
-	var tracing *bool                                                                                 // written only when on, so that the default template has no TracingEnabled
+	a.AccessLogGroup = newLogGroup(a.Construct, "AccessLogGroup", p.logRetention, p.logKey) // logs.go
+	var tracing *bool                                                                       // written only when on, so that the default template has no TracingEnabled
 	if p.tracing {
 		tracing = jsii.Bool(true)
 	}

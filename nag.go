@@ -60,7 +60,7 @@ func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bo
 	}
 	if plainEnvironment {
 		suppress(cfn(a.TaskDefinition), nagRule{"AwsSolutions-ECS2",
-			"The plain environment holds only non-secret configuration (DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
+			"The plain environment holds only non-secret configuration (PORT, API_STAGE, DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
 			nil})
 	}
 	if p.accessLogsBucket == nil {

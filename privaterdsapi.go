@@ -71,7 +71,8 @@ type PrivateRdsApiProps struct {
 	// awsecs.ContainerImage_FromAsset or awsecs.ContainerImage_FromEcrRepository. Required.
 	Image awsecs.ContainerImage
 
-	// ContainerPort is the TCP port the container listens on.
+	// ContainerPort is the TCP port the container listens on, also set as the container's
+	// PORT variable (see Environment).
 	//
 	// Default: 8080.
 	ContainerPort *float64
@@ -166,9 +167,13 @@ type PrivateRdsApiProps struct {
 	// Default: true.
 	ContainerInsights *bool
 	// Environment is plain environment variables for the container. Never put secrets here:
-	// use Secrets.
+	// use Secrets. The construct sets PORT (ContainerPort) and API_STAGE (StageName) itself,
+	// so that the app cannot disagree with the port the load balancer targets or the stage
+	// API Gateway puts in the path: an entry of the same name is accepted only with the same
+	// literal value ("8080", "prod"), and is a ProblemReservedVariable error otherwise, as it
+	// is in Secrets. So are the DB_* variables set from the database props.
 	//
-	// Default: none.
+	// Default: none; the container still gets PORT and API_STAGE.
 	Environment *map[string]*string
 	// Secrets are more secrets injected into the container as environment variables, from
 	// Secrets Manager or SSM Parameter Store. The construct adds the secretsmanager or ssm
@@ -184,9 +189,10 @@ type PrivateRdsApiProps struct {
 	// LogEncryptionKey encrypts the construct's log groups (the container's, the API's
 	// access log and the flow log of the VPC it creates) with a customer managed KMS key.
 	// The construct adds a statement to the key's policy that lets the CloudWatch Logs
-	// service of the stack's region use the key for these log groups only; to name them
-	// there without a dependency cycle, the log groups then get names derived from the
-	// stack name and the construct path (/privaterdsapi/<stack>/<path>/<kind>). An
+	// service of the stack's region use the key for log groups named as CloudFormation
+	// names these ones, <stack name>-<logical id>-<random suffix> (ArnLike on the encryption
+	// context, the suffix a wildcard; see SECURITY.md): the log groups have no fixed name,
+	// so that `cdk deploy` after `cdk destroy` does not collide with the retained ones. An
 	// imported key's policy cannot be changed: the construct then warns, and the statement
 	// is yours to add. AWS Control Tower's CT.CLOUDWATCH.PR.3 accepts a key of the same
 	// stack or one imported by a literal ARN (not one from Fn::ImportValue or a parameter).
@@ -256,8 +262,18 @@ type PrivateRdsApiProps struct {
 	// Default: none; DB_NAME is not set.
 	DatabaseName *string
 
-	// MinCapacity is the least number of tasks; also the desired count at deployment. With 0
-	// the service can scale in to nothing, but CPU tracking never scales out from zero.
+	// MinCapacity is the least number of tasks. With a scaling range (MinCapacity below
+	// MaxCapacity) the service has no DesiredCount, since CloudFormation applies it on every
+	// update of the service and would take a scaled-out service back to it at each deploy
+	// (aws-cdk #3919; CDK's flag @aws-cdk/aws-ecs-patterns:removeDefaultDesiredCount). Without
+	// it, ECS creates the service with one task and keeps the current count on later updates
+	// (AWS::ECS::Service DesiredCount); the scalable target, registered once the service is
+	// stable, then brings the count into [MinCapacity, MaxCapacity] (Application Auto
+	// Scaling's RegisterScalableTarget "changes the resource's current capacity to a value
+	// that is inside of this range"), so the first deploy reaches MinCapacity tasks. With
+	// MinCapacity equal to MaxCapacity, DesiredCount is that number. With 0 the service
+	// starts with one task and can scale in to nothing, but CPU tracking never scales out
+	// from zero.
 	//
 	// Default: 1.
 	MinCapacity *float64
@@ -330,7 +346,8 @@ type PrivateRdsApiProps struct {
 	// Default: false.
 	DeletionProtection *bool
 
-	// StageName is the API's deployment stage.
+	// StageName is the API's deployment stage, also set as the container's API_STAGE
+	// variable (see Environment). A token (such as a CfnParameter) is a ProblemToken error.
 	//
 	// Default: "prod".
 	StageName *string

@@ -199,14 +199,7 @@ func TestNoPhysicalNames(t *testing.T) {
 		for typ, props := range named {
 			for _, r := range s.resources(typ) {
 				for _, p := range props {
-					v, ok := r.props[p]
-					// A log group encrypted with LogEncryptionKey has a name the key's policy can
-					// name: unique per stack and construct path.
-					if ok && typ == "AWS::Logs::LogGroup" && r.props["KmsKeyId"] != nil &&
-						strings.HasPrefix(v.(string), privaterdsapi.LogGroupNamePrefix+s.name+"/") {
-						continue
-					}
-					if ok {
+					if v, ok := r.props[p]; ok {
 						t.Errorf("%s: %s %s has physical name %s=%v", s.name, typ, r.id, p, v)
 					}
 				}
@@ -368,7 +361,7 @@ func TestFargateService(t *testing.T) {
 	s.has(t, "AWS::Logs::LogGroup", map[string]any{"RetentionInDays": 30})
 	s.count(t, "Custom::LogRetention", 0)
 	s.has(t, "AWS::ECS::Service", map[string]any{
-		"LaunchType": "FARGATE", "DesiredCount": 1, "HealthCheckGracePeriodSeconds": 180, "PlatformVersion": "LATEST",
+		"LaunchType": "FARGATE", "HealthCheckGracePeriodSeconds": 180, "PlatformVersion": "LATEST",
 		"EnableExecuteCommand": false,
 		"DeploymentConfiguration": map[string]any{
 			"DeploymentCircuitBreaker": map[string]any{"Enable": true, "Rollback": true},
@@ -400,7 +393,7 @@ func TestFargateService(t *testing.T) {
 	e := scenario(t, "EveryProp")
 	e.has(t, "AWS::ECS::TaskDefinition", map[string]any{"Cpu": "512", "Memory": "2048",
 		"RuntimePlatform": map[string]any{"CpuArchitecture": "ARM64"}})
-	e.has(t, "AWS::ECS::Service", map[string]any{"DesiredCount": 2, "HealthCheckGracePeriodSeconds": 300})
+	e.has(t, "AWS::ECS::Service", map[string]any{"HealthCheckGracePeriodSeconds": 300})
 	e.has(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": 2, "MaxCapacity": 6})
 	e.has(t, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{
 		"TargetTrackingScalingPolicyConfiguration": map[string]any{"TargetValue": 60}})

@@ -314,8 +314,10 @@ func tokenPorts(t *testing.T, s *synthesized) {
 	s.has(t, "AWS::ElasticLoadBalancingV2::TargetGroup", map[string]any{"Port": ref("ContainerPort")})
 	s.has(t, "AWS::ElasticLoadBalancingV2::Listener", map[string]any{"Port": ref("ListenerPort")})
 	s.has(t, "AWS::ECS::TaskDefinition", map[string]any{"ContainerDefinitions": []any{map[string]any{
-		"PortMappings": []any{map[string]any{"ContainerPort": ref("ContainerPort")}}}}})
-	s.has(t, "AWS::ECS::Service", map[string]any{"DesiredCount": ref("MinCapacity"),
+		"PortMappings": []any{map[string]any{"ContainerPort": ref("ContainerPort")}},
+		"Environment":  assertions.Match_ArrayWith(&[]any{map[string]any{"Name": "PORT", "Value": ref("ContainerPort")}})}}})
+	// Two parameters may differ: a scaling range, so no DesiredCount.
+	s.has(t, "AWS::ECS::Service", map[string]any{"DesiredCount": assertions.Match_Absent(),
 		"LoadBalancers": []any{map[string]any{"ContainerPort": ref("ContainerPort")}}})
 	s.has(t, "AWS::ApplicationAutoScaling::ScalableTarget", map[string]any{"MinCapacity": ref("MinCapacity"), "MaxCapacity": ref("MaxCapacity")})
 	s.has(t, "AWS::ApplicationAutoScaling::ScalingPolicy", map[string]any{

@@ -42,7 +42,8 @@ const (
 	// ProblemFormat: a string is not of the form the service accepts.
 	ProblemFormat ProblemCode = "Format"
 	// ProblemReservedVariable: Environment or Secrets sets a variable the construct sets
-	// from the database props.
+	// from the database props, or PORT or API_STAGE other than with the construct's value
+	// as a plain Environment entry.
 	ProblemReservedVariable ProblemCode = "ReservedVariable"
 	// ProblemDuplicateVariable: a variable is in both Environment and Secrets.
 	ProblemDuplicateVariable ProblemCode = "DuplicateVariable"
@@ -448,7 +449,9 @@ func validHttpCodes(s string) bool {
 var stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
-	if v := p.StageName; v != nil && !stageNamePattern.MatchString(*v) {
+	if v := p.StageName; v != nil && isStringToken(*v) {
+		add(ProblemToken, "StageName", "must be a concrete string: API Gateway's rules for stage names and the API_STAGE variable are checked at synthesis, when a token (such as a CfnParameter) is not known")
+	} else if v != nil && !stageNamePattern.MatchString(*v) {
 		add(ProblemFormat, "StageName", "must be 1 to 128 letters, digits, hyphens or underscores, got %q", *v)
 	}
 	switch p.VpcLinkVersion {
@@ -479,8 +482,10 @@ func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
 }
 
 // checkVariables checks the container's variables: no empty name or missing value, none
-// that the construct sets from the database props, none in both Environment and Secrets.
+// that the construct sets from the database props, PORT and API_STAGE only in Environment
+// and with the construct's values, none in both Environment and Secrets.
 func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
+	injected := injectedVariables(p)
 	reserved := map[string]bool{}
 	if p.DatabaseSecret != nil {
 		for _, k := range []string{"DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT"} {
@@ -501,6 +506,8 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 				add(ProblemRequired, "Environment", "%s has no value (nil); give it one or remove it", k)
 			case reserved[k]:
 				add(ProblemReservedVariable, "Environment", "%s is set by the construct from the database props; remove it or the database prop", k)
+			case injected[k] != nil && *env[k] != injected[k].value:
+				add(ProblemReservedVariable, "Environment", "%s is set by the construct from %s (%s); remove it, or give it that same literal value", k, injected[k].from, injected[k].shown())
 			}
 		}
 	}
@@ -513,11 +520,50 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 				add(ProblemRequired, "Secrets", "%s has no secret (nil); give it one or remove it", k)
 			case reserved[k]:
 				add(ProblemReservedVariable, "Secrets", "%s is set by the construct from the database props; remove it or the database prop", k)
+			case injected[k] != nil:
+				add(ProblemReservedVariable, "Secrets", "%s is set by the construct from %s as a plain variable; remove it from Secrets", k, injected[k].from)
 			case env[k] != nil:
 				add(ProblemDuplicateVariable, "Environment and Secrets", "%s is in both; a variable comes from one of them", k)
 			}
 		}
 	}
+}
+
+// injectedVariable is a variable the construct sets in the container: the prop it comes
+// from and its value ("" for a token, which no Environment entry is seen to equal).
+type injectedVariable struct{ from, value string }
+
+func (v *injectedVariable) shown() string {
+	if v.value == "" {
+		return "a token"
+	}
+	return strconv.Quote(v.value)
+}
+
+// injectedVariables are the variables the construct always sets (buildService): PORT, the
+// container port, and API_STAGE, the stage name.
+func injectedVariables(p *PrivateRdsApiProps) map[string]*injectedVariable {
+	port, stage := orDefault(p.ContainerPort, DefaultContainerPort), DefaultStageName
+	if p.StageName != nil {
+		stage = *p.StageName
+	}
+	vars := map[string]*injectedVariable{
+		"PORT":      {"ContainerPort", strconv.FormatFloat(port, 'f', -1, 64)},
+		"API_STAGE": {"StageName", stage},
+	}
+	if isToken(port) {
+		vars["PORT"].value = ""
+	}
+	if isStringToken(stage) {
+		vars["API_STAGE"].value = ""
+	}
+	return vars
+}
+
+// isStringToken says whether s holds a CDK string token ("${Token[...]}", such as a
+// CfnParameter's ValueAsString). Pure Go, so that the checks need no jsii call.
+func isStringToken(s string) bool {
+	return strings.Contains(s, "${Token[")
 }
 
 func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {

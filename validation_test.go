@@ -51,6 +51,7 @@ func TestBadProps(t *testing.T) {
 	noPort := awsec2.NewConnections(&awsec2.ConnectionsProps{SecurityGroups: &[]awsec2.ISecurityGroup{
 		awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Db"), jsii.String("sg-1"), nil)}})
 	token := awscdk.NewCfnParameter(stack, jsii.String("Size"), &awscdk.CfnParameterProps{Type: jsii.String("Number")}).ValueAsNumber()
+	stageToken := awscdk.NewCfnParameter(stack, jsii.String("Stage"), &awscdk.CfnParameterProps{Type: jsii.String("String")}).ValueAsString()
 	tokenSecret := awsecs.Secret_FromSecretsManager(awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("Token"), jsii.String("token")), nil)
 
 	with := func(f func(p *privaterdsapi.PrivateRdsApiProps)) *privaterdsapi.PrivateRdsApiProps {
@@ -105,6 +106,17 @@ func TestBadProps(t *testing.T) {
 		{"token threshold", with(func(p *P) { p.HealthyThresholdCount = token }), []problem{{tok, "HealthyThresholdCount"}}},
 		{"empty stage", with(func(p *P) { p.StageName = jsii.String("") }), []problem{{format, "StageName"}}},
 		{"stage with space", with(func(p *P) { p.StageName = jsii.String("my stage") }), []problem{{format, "StageName"}}},
+		{"token stage", with(func(p *P) { p.StageName = stageToken }), []problem{{tok, "StageName"}}},
+		{"PORT other than the container port", with(func(p *P) {
+			p.ContainerPort, p.Environment = jsii.Number(9000), &map[string]*string{"PORT": jsii.String("8080")}
+		}), []problem{{reserved, "Environment"}}},
+		{"API_STAGE other than the stage", with(func(p *P) { p.Environment = &map[string]*string{"API_STAGE": jsii.String("v1")} }),
+			[]problem{{reserved, "Environment"}}},
+		{"PORT with a token container port", with(func(p *P) {
+			p.ContainerPort, p.Environment = token, &map[string]*string{"PORT": jsii.String("8080")}
+		}), []problem{{reserved, "Environment"}}},
+		{"API_STAGE as a secret", with(func(p *P) { p.Secrets = &map[string]awsecs.Secret{"API_STAGE": tokenSecret} }),
+			[]problem{{reserved, "Secrets"}}},
 		{"unknown link version", with(func(p *P) { p.VpcLinkVersion = "V3" }), []problem{{rng, "VpcLinkVersion"}}},
 		{"subnets without vpc", with(func(p *P) { p.VpcSubnets = &awsec2.SubnetSelection{} }), []problem{{requires, "VpcSubnets"}}},
 		{"existing endpoints without vpc", with(func(p *P) { p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{} }), []problem{{requires, "ExistingEndpoints"}}},
@@ -197,7 +209,7 @@ func TestBadProps(t *testing.T) {
 			if got := problemsOf(err); fmt.Sprint(got) != fmt.Sprint(c.want) {
 				t.Fatalf("ValidateProps: problems %v, want %v\n%v", got, c.want, err)
 			}
-			if strings.Contains(err.Error(), "e+289") {
+			if strings.Contains(err.Error(), "e+289") || strings.Contains(err.Error(), "${Token[") {
 				t.Errorf("a token is shown as a float: %v", err)
 			}
 			// The constructor refuses the same props, naming the construct's path, before it
@@ -234,6 +246,10 @@ func TestValidPropsPass(t *testing.T) {
 		// Tokens where CloudFormation takes a parameter: range checks apply to concrete values only.
 		{Image: image, ContainerPort: port, ListenerPort: port, DatabasePort: port, MinCapacity: port, MaxCapacity: port,
 			TargetCpuUtilizationPercent: port, ThrottlingRateLimit: port, ThrottlingBurstLimit: port},
+		// The construct's own variables, repeated with its values.
+		{Image: image, Environment: &map[string]*string{"PORT": jsii.String("8080"), "API_STAGE": jsii.String("prod")}},
+		{Image: image, ContainerPort: jsii.Number(9000), StageName: jsii.String("v1"),
+			Environment: &map[string]*string{"PORT": jsii.String("9000"), "API_STAGE": jsii.String("v1")}},
 		{Image: image, HealthCheckPath: jsii.String("/healthz"), HealthCheckHealthyHttpCodes: jsii.String("200,204,300-399"),
 			HealthCheckInterval: awscdk.Duration_Seconds(jsii.Number(5)), HealthCheckTimeout: awscdk.Duration_Seconds(jsii.Number(5)),
 			HealthyThresholdCount: jsii.Number(10), UnhealthyThresholdCount: jsii.Number(2)},

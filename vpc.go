@@ -69,7 +69,7 @@ func NewIsolatedVpc(scope constructs.Construct, id *string, props *IsolatedVpcPr
 		// feature flag says, and the template is the same in every app.
 		RestrictDefaultSecurityGroup: jsii.Bool(false),
 	})
-	v.FlowLogGroup = newLogGroup(v.Construct, "FlowLogGroup", "flow-log", retention, props.LogEncryptionKey) // logs.go
+	v.FlowLogGroup = newLogGroup(v.Construct, "FlowLogGroup", retention, props.LogEncryptionKey) // logs.go
 	v.FlowLog = v.Vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
 		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(v.FlowLogGroup, nil),
 		TrafficType: awsec2.FlowLogTrafficType_ALL,

@@ -88,12 +88,14 @@ var reviewedSuppressions = map[suppressionKind]string{
 const hardenedScenario = "Hardened"
 
 // hardenedSuppressions are the only suppressions the hardened scenario may carry: the
-// public API (it sets no authorizer, by choice), and IAM5 on actions that IAM accepts on
-// "*" only, which no prop can change.
+// public API (it sets no authorizer, by choice), IAM5 on actions that IAM accepts on "*"
+// only, and ECS2 on the plain PORT and API_STAGE that the construct always sets, which no
+// prop can change.
 var hardenedSuppressions = map[string]bool{
 	"AwsSolutions-APIG4": true,
 	"AwsSolutions-COG4":  true,
 	"AwsSolutions-IAM5":  true,
+	"AwsSolutions-ECS2":  true,
 }
 
 // minReasonLength is the least length of a suppression's reason.

@@ -7,7 +7,6 @@ package main
 
 import (
 	"os"
-	"strconv"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -31,11 +30,12 @@ func main() {
 const (
 	// databaseName is the PostgreSQL database RDS creates, and the DB_NAME the app sees.
 	databaseName = "app"
-	// containerPort is the port the app listens on (it is told so in PORT) and the port
-	// the task maps, the load balancer targets and checks.
+	// containerPort is the port the app listens on (privaterdsapi tells it so in PORT) and
+	// the port the task maps, the load balancer targets and checks.
 	containerPort = 8080
 	// stageName is the API's stage: the first segment of the URL path, and API_STAGE for the
-	// app, which serves /<stage>/items as /items (see README.md, "The stage name").
+	// app (set by privaterdsapi), which serves /<stage>/items as /items (see README.md, "The
+	// stage name").
 	stageName = "prod"
 )
 
@@ -87,14 +87,10 @@ func NewExampleStack(scope constructs.Construct, id string, props *awscdk.StackP
 		Vpc:           network.Vpc,
 		ContainerPort: jsii.Number(containerPort),
 		StageName:     jsii.String(stageName),
-		// Plain settings of the app. The database settings (DB_HOST, DB_PORT, DB_NAME, and
-		// DB_USER and DB_PASSWORD as secrets) are added by the construct. The app verifies
-		// the database's certificate against the RDS CA bundle in its image (DB_SSLMODE
-		// verify-full and DB_SSLROOTCERT keep their defaults).
-		Environment: &map[string]*string{
-			"PORT":      jsii.String(strconv.Itoa(containerPort)),
-			"API_STAGE": jsii.String(stageName),
-		},
+		// No Environment: the construct sets PORT (ContainerPort), API_STAGE (StageName) and
+		// the database settings (DB_HOST, DB_PORT, DB_NAME, and DB_USER and DB_PASSWORD as
+		// secrets). The app verifies the database's certificate against the RDS CA bundle in
+		// its image (DB_SSLMODE verify-full and DB_SSLROOTCERT keep their defaults).
 		// Database opens PostgreSQL's port on the database from the tasks, and only from
 		// them; DB_HOST and DB_PORT come from it.
 		Database: db,

@@ -79,8 +79,9 @@ func newDatabase(t *testing.T) string {
 }
 
 // taskEnv is the environment of a task that reaches db on the test server: what
-// privaterdsapi injects, the example stack's API_STAGE, and the test CA in place of the RDS
-// bundle. DB_SSLMODE is left to its default, verify-full.
+// privaterdsapi injects (the database variables and API_STAGE, the example stack's stage;
+// PORT is the test's own), and the test CA in place of the RDS bundle. DB_SSLMODE is left
+// to its default, verify-full.
 func taskEnv(db string) map[string]string {
 	return map[string]string{
 		"DB_HOST":        pg.Host,
