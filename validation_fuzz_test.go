@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,6 +29,10 @@ type fakeSecret struct{ awsecs.Secret }
 func FuzzCheckValues(f *testing.F) {
 	f.Add(true, 8080.0, 80.0, 256.0, 512.0, 1.0, 2.0, 80.0, 30.0, 180.0, "prod", "/healthz", "", "", 100.0, 200.0,
 		10.0, 6.0, 2.0, 2.0, "200-399", "LOG_LEVEL", "API_KEY", false, "1000:1000")
+	f.Add(true, 8080.0, 80.0, 256.0, 512.0, 1.0, 2.0, 80.0, 30.0, 180.0, "prod", "/healthz", "", "", 100.0, 200.0,
+		10.0, 6.0, 2.0, 2.0, "200", "PORT", "API_STAGE", false, "1000:1000")
+	f.Add(true, 200.0, 80.0, 256.0, 512.0, 1.0, 2.0, 80.0, 30.0, 180.0, "prod", "/healthz", "", "", 100.0, 200.0,
+		10.0, 6.0, 2.0, 2.0, "200", "PORT", "KEY", false, "1000:1000")
 	f.Add(false, 0.0, 65536.0, 300.0, 4096.0, 5.0, 4.0, 101.0, 3601.0, -1.0, "", "healthz", "V3", "COGNITO_USER_POOLS", -1.0, 0.5,
 		4.0, 121.0, 1.0, 11.0, "2xx", "DB_NAME", "DB_NAME", true, "root user")
 	f.Add(true, tokenValue, tokenValue, 256.0, 512.0, tokenValue, tokenValue, tokenValue, 0.0, 0.0, "v1", "/", "V1", "AWS_IAM", tokenValue, tokenValue,
@@ -81,7 +86,10 @@ func FuzzCheckValues(f *testing.F) {
 			isInt(interval, 5, 300) && isInt(timeout, 2, 120) && timeout <= interval &&
 			!isToken(healthy) && isInt(healthy, 2, 10) && !isToken(unhealthy) && isInt(unhealthy, 2, 10) && isHttpMatcher(codes) &&
 			envKey != "" && secretKey != "" && envKey != secretKey && !(databaseName && (envKey == "DB_NAME" || secretKey == "DB_NAME")) &&
-			isContainerUser(user)
+			isContainerUser(user) &&
+			// PORT and API_STAGE are the construct's: in Environment only with its values.
+			!(envKey == "PORT" && (isToken(containerPort) || codes != strconv.FormatFloat(containerPort, 'f', -1, 64))) &&
+			!(envKey == "API_STAGE" && codes != stage) && secretKey != "PORT" && secretKey != "API_STAGE"
 		if valid != (len(problems) == 0) {
 			t.Errorf("valid=%v but problems=%v", valid, problems)
 		}
