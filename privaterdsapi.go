@@ -475,6 +475,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	this.buildService(p)                                             // fargate.go
 	this.connectEndpoints(p, pathAtStackRoot(scope, this.stack, id)) // endpoints.go
 	this.buildApi(p)                                                 // gateway.go
+	// The image's platform against the tasks' (agreement.go), reported at synthesis.
+	this.problems = append(this.problems, this.checkImagePlatform(p.image)...)
 	this.Node().AddValidation(&synthesisChecks{this})
 	return this
 }
@@ -485,7 +487,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 //     ProblemImageRegion): the tasks have no internet path, and the VPC's ecr.dkr
 //     endpoint serves its own region only;
 //   - the VPC must not get the construct's endpoints in two stacks
-//     (ProblemEndpointsInTwoStacks).
+//     (ProblemEndpointsInTwoStacks);
+//   - an image asset must be built for the tasks' RuntimePlatform (ProblemImagePlatform).
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
 
@@ -56,11 +57,16 @@ func registryImage(uri string) awsecs.ContainerImage {
 
 // assetImage is an image asset of a directory with a Dockerfile (nothing is built).
 func assetImage(t *testing.T) awsecs.ContainerImage {
+	return assetImageFor(t, nil)
+}
+
+// assetImageFor is an image asset built for platform (nil: the deploying machine's).
+func assetImageFor(t *testing.T, platform awsecrassets.Platform) awsecs.ContainerImage {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return awsecs.ContainerImage_FromAsset(jsii.String(dir), nil)
+	return awsecs.ContainerImage_FromAsset(jsii.String(dir), &awsecs.AssetImageProps{Platform: platform})
 }
 
 func envStack(app awscdk.App, name string) awscdk.Stack {
@@ -139,6 +145,22 @@ func TestSynthesisMistakes(t *testing.T) {
 			})},
 		{name: "image asset, environment-specific stack", check: func(t *testing.T, s *synthesized) {},
 			build: oneApi(envStack, "AssetEnv", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)}
+			})},
+		{name: "ARM64 image asset, default X86_64 tasks", path: "ArmOnX86/Api", want: []problem{{privaterdsapi.ProblemImagePlatform, "Image and RuntimePlatform"}},
+			build: oneApi(envStack, "ArmOnX86", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_ARM64())}
+			})},
+		{name: "AMD64 image asset, ARM64 tasks", path: "X86OnArm/Api", want: []problem{{privaterdsapi.ProblemImagePlatform, "Image and RuntimePlatform"}},
+			build: oneApi(envStack, "X86OnArm", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_AMD64()), RuntimePlatform: arm64}
+			})},
+		{name: "ARM64 image asset, ARM64 tasks", check: noImageWarning("/ArmOnArm/Api"),
+			build: oneApi(envStack, "ArmOnArm", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_ARM64()), RuntimePlatform: arm64}
+			})},
+		{name: "image asset without platform", check: imageWarning("/NoPlatform/Api", "asset without Platform.*Platform_LINUX_AMD64"),
+			build: oneApi(envStack, "NoPlatform", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
 				return &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)}
 			})},
 		{name: "two imports of one VPC in one stack share the endpoints", check: sharedEndpoints("Orders", "Billing"),
@@ -338,4 +360,28 @@ func healthCheckProps(t *testing.T, s *synthesized) {
 		"HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 5, // ELB's 6 s would exceed the interval
 		"HealthyThresholdCount": 3, "UnhealthyThresholdCount": 4,
 	})
+}
+
+var arm64 = &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()}
+
+// imageWarning asserts the construct's warning about its image at path, matching pattern.
+func imageWarning(path, pattern string) func(t *testing.T, s *synthesized) {
+	return func(t *testing.T, s *synthesized) {
+		if err := catch(func() {
+			assertions.Annotations_FromStack(s.built.Stack).HasWarning(jsii.String(path), assertions.Match_StringLikeRegexp(jsii.String(pattern)))
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// noImageWarning asserts that the construct at path has no warning about its image.
+func noImageWarning(path string) func(t *testing.T, s *synthesized) {
+	return func(t *testing.T, s *synthesized) {
+		if err := catch(func() {
+			assertions.Annotations_FromStack(s.built.Stack).HasNoWarning(jsii.String(path), assertions.Match_StringLikeRegexp(jsii.String("Image")))
+		}); err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -67,6 +67,14 @@ const (
 	// the construct's interface endpoints in two stacks, which fails to deploy: private
 	// DNS for a service exists once per VPC.
 	ProblemEndpointsInTwoStacks ProblemCode = "EndpointsInTwoStacks"
+	// ProblemImagePlatform (at synthesis): the image asset is built for another
+	// architecture or operating system (AssetImageProps.Platform) than the tasks run on
+	// (RuntimePlatform), so every task fails at start with "exec format error".
+	ProblemImagePlatform ProblemCode = "ImagePlatform"
+	// ProblemInternetRoute: VpcSubnets selects subnets with a route to the internet
+	// (PUBLIC or PRIVATE_WITH_EGRESS), against the construct's promise of no internet
+	// path; AllowInternetRoute accepts them.
+	ProblemInternetRoute ProblemCode = "InternetRoute"
 )
 
 // PropError is one invalid prop and what is allowed instead.

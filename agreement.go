@@ -1,0 +1,146 @@
+package privaterdsapi
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// This file holds the checks of settings that must agree with each other or with an AWS
+// rule: the image's platform and the tasks' (ProblemImagePlatform), subnets with a route
+// to the internet (ProblemInternetRoute), and the health check periods.
+
+// The image's platform. An asset image (awsecs.ContainerImage_FromAsset) creates, when
+// the container binds it, a DockerImageAsset that hands its AssetImageProps.Platform to
+// the stack's synthesizer (StackSynthesizer.AddDockerImageAsset, whose
+// DockerImageAssetSource.Platform becomes the `platform` of the cloud assembly's asset
+// manifest). Nothing public keeps it on the asset or the image, so the construct binds
+// the image once more into a scratch stack whose synthesizer records it: the staging of
+// the same directory in the same output directory is cached by CDK (AssetStaging), and
+// the scratch app has asset staging off, so nothing is written.
+
+// platformRecorder is the scratch stack's synthesizer: it records the image asset's
+// platform and returns a placeholder location.
+type platformRecorder struct {
+	awscdk.StackSynthesizer
+	seen     bool
+	platform *string
+}
+
+func (r *platformRecorder) AddDockerImageAsset(asset *awscdk.DockerImageAssetSource) *awscdk.DockerImageAssetLocation {
+	r.seen, r.platform = true, asset.Platform
+	return &awscdk.DockerImageAssetLocation{ImageUri: jsii.String("scratch"), RepositoryName: jsii.String("scratch")}
+}
+
+func (r *platformRecorder) AddFileAsset(*awscdk.FileAssetSource) *awscdk.FileAssetLocation {
+	return &awscdk.FileAssetLocation{BucketName: jsii.String("scratch"), ObjectKey: jsii.String("scratch"),
+		HttpUrl: jsii.String("scratch"), S3ObjectUrl: jsii.String("scratch")}
+}
+
+func (r *platformRecorder) Synthesize(awscdk.ISynthesisSession) {}
+
+// assetPlatform returns the Docker platform ("linux/arm64") an asset image is built for:
+// "" for an asset without Platform; ok is false when image is not an asset image.
+func (a *PrivateRdsApi) assetPlatform(image awsecs.ContainerImage) (platform string, ok bool) {
+	if _, isAsset := image.(awsecs.AssetImage); !isAsset {
+		return "", false
+	}
+	r := &platformRecorder{}
+	awscdk.NewStackSynthesizer_Override(r)
+	outdir := awscdk.Stage_Of(a.Construct).AssetOutdir()
+	app := awscdk.NewApp(&awscdk.AppProps{
+		AutoSynth: jsii.Bool(false), // never written, even under `cdk synth` (CDK_OUTDIR set)
+		Outdir:    outdir,           // the same output directory: CDK's staging cache answers
+		Context:   &map[string]any{"aws:cdk:disable-asset-staging": true},
+	})
+	stack := awscdk.NewStack(app, jsii.String("ImagePlatform"), &awscdk.StackProps{Synthesizer: r})
+	awsecs.NewFargateTaskDefinition(stack, jsii.String("Task"), nil).
+		AddContainer(jsii.String("Image"), &awsecs.ContainerDefinitionOptions{Image: image})
+	if !r.seen {
+		return "", false
+	}
+	if r.platform == nil {
+		return "", true
+	}
+	return *r.platform, true
+}
+
+// taskPlatform returns the task definition's operating system family and CPU
+// architecture as CloudFormation gets them ("LINUX", "X86_64").
+func (a *PrivateRdsApi) taskPlatform() (os, arch string) {
+	cfn, _ := a.TaskDefinition.Node().DefaultChild().(awsecs.CfnTaskDefinition)
+	if cfn == nil {
+		return "", ""
+	}
+	resolved, _ := a.stack.Resolve(cfn.RuntimePlatform()).(map[string]any)
+	os, _ = resolved["operatingSystemFamily"].(string)
+	arch, _ = resolved["cpuArchitecture"].(string)
+	return os, arch
+}
+
+// dockerArchitectures maps the architecture part of a Docker platform to ECS's
+// CpuArchitecture.
+var dockerArchitectures = map[string]string{"amd64": "X86_64", "x86_64": "X86_64", "arm64": "ARM64", "aarch64": "ARM64"}
+
+// checkImagePlatform compares an asset image's platform with the tasks' RuntimePlatform:
+// an image built for another architecture (or operating system) than the tasks' fails
+// every task at start ("exec format error"). An asset without Platform is built for the
+// architecture of the machine that runs `cdk deploy`: a warning says so.
+func (a *PrivateRdsApi) checkImagePlatform(image awsecs.ContainerImage) []PropError {
+	var platform string
+	var isAsset bool
+	var os, arch string
+	if failure := jsiiPanic(func() {
+		platform, isAsset = a.assetPlatform(image)
+		os, arch = a.taskPlatform()
+	}); failure != nil {
+		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+			"The platform of Image could not be read (%s): check that the image is built for the tasks' RuntimePlatform, or the tasks fail at start with \"exec format error\".", firstLine(failure)))
+		return nil
+	}
+	if !isAsset || arch == "" {
+		return nil
+	}
+	ecsOs := "LINUX"
+	if strings.HasPrefix(os, "WINDOWS") {
+		ecsOs = "WINDOWS"
+	}
+	want := awsecrassetsPlatform(ecsOs, arch)
+	if platform == "" {
+		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+			"Image is an asset without Platform: docker builds it for the architecture of the machine that runs cdk deploy, and the tasks run on %s: a machine of another architecture builds an image whose tasks fail at start with \"exec format error\". Set AssetImageProps.Platform to %s.",
+			arch, want))
+		return nil
+	}
+	parts := strings.Split(strings.ToLower(platform), "/")
+	imageArch := ""
+	if len(parts) >= 2 {
+		imageArch = dockerArchitectures[parts[1]]
+	}
+	if imageArch == "" {
+		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+			"Image is built for the platform %q, whose architecture this construct does not know: the tasks run on %s (RuntimePlatform), and fail at start with \"exec format error\" unless the image is built for it.", platform, arch))
+		return nil
+	}
+	if imageArch != arch || !strings.EqualFold(parts[0], ecsOs) {
+		return []PropError{{ProblemImagePlatform, "Image and RuntimePlatform", fmt.Sprintf(
+			"the image asset is built for %s, but the tasks run on %s on %s (RuntimePlatform): every task would fail at start with \"exec format error\"; build the image for the tasks (AssetImageProps.Platform: %s) or run the tasks on its architecture (RuntimePlatform.CpuArchitecture)",
+			platform, ecsOs, arch, want)}}
+	}
+	return nil
+}
+
+// awsecrassetsPlatform names the awsecrassets.Platform of a task platform (Windows on
+// Fargate runs on X86_64 only).
+func awsecrassetsPlatform(os, arch string) string {
+	switch {
+	case os == "WINDOWS":
+		return `awsecrassets.Platform_Custom(jsii.String("windows/amd64"))`
+	case arch == "ARM64":
+		return "awsecrassets.Platform_LINUX_ARM64()"
+	}
+	return "awsecrassets.Platform_LINUX_AMD64()"
+}
