@@ -453,8 +453,9 @@ type PrivateRdsApi struct {
 	connections awsec2.Connections
 	// problems are found at construction and reported at synthesis (see Validate).
 	problems []PropError
-	// warnedRegion is set once the image-region warning is written.
-	warnedRegion bool
+	// warnedImage is set once the warning about the image (its region, or what cannot be
+	// checked of it) is written.
+	warnedImage bool
 }
 
 // NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with a

@@ -163,6 +163,17 @@ func TestSynthesisMistakes(t *testing.T) {
 			build: oneApi(envStack, "NoPlatform", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
 				return &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)}
 			})},
+		{name: "image URI from a parameter", check: imageWarning("/ImageParameter/Api", "registry of Image .* resolves at deploy time"),
+			build: oneApi(envStack, "ImageParameter", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				uri := awscdk.NewCfnParameter(s, jsii.String("ImageUri"), nil).ValueAsString()
+				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)}
+			})},
+		{name: "ECR URI with an imported region", check: imageWarning("/ImportedRegion/Api", "region of Image's ECR registry .* resolves at deploy time"),
+			build: oneApi(envStack, "ImportedRegion", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				uri := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("123456789012.dkr.ecr."),
+					awscdk.Fn_ImportValue(jsii.String("ImageRegion")), jsii.String(".amazonaws.com/orders:1.0")})
+				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)}
+			})},
 		{name: "two imports of one VPC in one stack share the endpoints", check: sharedEndpoints("Orders", "Billing"),
 			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
 				s := envStack(app, "TwoImports")
@@ -385,3 +396,29 @@ func noImageWarning(path string) func(t *testing.T, s *synthesized) {
 		}
 	}
 }
+
+// TestImageThatCannotBeRead: an image whose name fails to resolve is not accepted in
+// silence: Validate warns that the construct cannot check it, and says the way out.
+func TestImageThatCannotBeRead(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	s := envStack(app, "Unreadable")
+	name := awscdk.Lazy_String(&failingProducer{}, nil)
+	a := api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(name, nil)})
+	if err := a.Validate(); err != nil {
+		t.Fatalf("Validate = %v, want a warning only", err)
+	}
+	var warnings []string
+	for _, m := range *a.Node().Metadata() {
+		if *m.Type == "aws:cdk:warning" {
+			warnings = append(warnings, fmt.Sprint(m.Data))
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "could not be read") || !strings.Contains(warnings[0], "ContainerImage_FromAsset") {
+		t.Errorf("warnings %q, want one that says the image cannot be checked and how to be sure", warnings)
+	}
+}
+
+// failingProducer is a lazy value that fails to resolve.
+type failingProducer struct{}
+
+func (*failingProducer) Produce() *string { panic("the image name is not known") }
