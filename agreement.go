@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -43,11 +44,9 @@ func (r *platformRecorder) AddFileAsset(*awscdk.FileAssetSource) *awscdk.FileAss
 func (r *platformRecorder) Synthesize(awscdk.ISynthesisSession) {}
 
 // assetPlatform returns the Docker platform ("linux/arm64") an asset image is built for:
-// "" for an asset without Platform; ok is false when image is not an asset image.
+// "" for an asset without Platform; ok is false when binding image registers no image
+// asset.
 func (a *PrivateRdsApi) assetPlatform(image awsecs.ContainerImage) (platform string, ok bool) {
-	if _, isAsset := image.(awsecs.AssetImage); !isAsset {
-		return "", false
-	}
 	r := &platformRecorder{}
 	awscdk.NewStackSynthesizer_Override(r)
 	outdir := awscdk.Stage_Of(a.Construct).AssetOutdir()
@@ -90,12 +89,18 @@ var dockerArchitectures = map[string]string{"amd64": "X86_64", "x86_64": "X86_64
 // every task at start ("exec format error"). An asset without Platform is built for the
 // architecture of the machine that runs `cdk deploy`: a warning says so.
 func (a *PrivateRdsApi) checkImagePlatform(image awsecs.ContainerImage) []PropError {
+	// An asset image, bound, is the container's child "AssetImage" (aws-ecs AssetImage.bind);
+	// in Go every ContainerImage satisfies the AssetImage interface, so it is told by that.
+	if a.Container.Node().TryFindChild(jsii.String("AssetImage")) == nil {
+		return nil // another image's platform is known to its registry only
+	}
 	var platform string
 	var isAsset bool
 	var os, arch string
 	if failure := jsiiPanic(func() {
-		platform, isAsset = a.assetPlatform(image)
-		os, arch = a.taskPlatform()
+		if platform, isAsset = a.assetPlatform(image); isAsset {
+			os, arch = a.taskPlatform()
+		}
 	}); failure != nil {
 		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
 			"The platform of Image could not be read (%s): check that the image is built for the tasks' RuntimePlatform, or the tasks fail at start with \"exec format error\".", firstLine(failure)))
@@ -143,4 +148,97 @@ func awsecrassetsPlatform(os, arch string) string {
 		return "awsecrassets.Platform_LINUX_ARM64()"
 	}
 	return "awsecrassets.Platform_LINUX_AMD64()"
+}
+
+// checkAgreement is the pure check of props whose values must agree with each other.
+func checkAgreement(p *PrivateRdsApiProps, d durations, add adder) {
+	if p.AllowInternetRoute != nil && p.Vpc == nil {
+		add(ProblemRequires, "AllowInternetRoute", "applies only with Vpc (the VPC the construct creates has no internet path); remove it or set Vpc")
+	}
+	// ECS stops a task whose load balancer health checks fail after the grace period,
+	// also while its container health check is still in its start period.
+	if d.grace != nil && d.checkStartPeriod != nil && *d.grace < *d.checkStartPeriod {
+		add(ProblemConflict, "HealthCheckGracePeriod and ContainerHealthCheck.StartPeriod",
+			"the grace period (%v s) is shorter than the container's start period (%v s): ECS would stop tasks that are still starting; make the grace period at least the start period, or leave it unset (it then follows the start period)",
+			*d.grace, *d.checkStartPeriod)
+	}
+}
+
+// checkInternetRoute refuses selected subnets with a route to the internet: those of
+// the VPC's PUBLIC or PRIVATE_WITH_EGRESS subnets (compared by subnet ID, for a VPC made
+// in the app or imported), unless AllowInternetRoute. A VPC lookup that is still pending
+// (the first pass of cdk synth) is not judged by its placeholder.
+func checkInternetRoute(p *PrivateRdsApiProps, prop string) *PropError {
+	if p.AllowInternetRoute != nil && *p.AllowInternetRoute {
+		return nil
+	}
+	var selected *awsec2.SelectedSubnets
+	var public, private *[]awsec2.ISubnet
+	if jsiiPanic(func() {
+		selected, public, private = p.Vpc.SelectSubnets(subnetSelection(p)), p.Vpc.PublicSubnets(), p.Vpc.PrivateSubnets()
+	}) != nil || selected == nil || selected.SubnetIds == nil || (selected.IsPendingLookup != nil && *selected.IsPendingLookup) {
+		return nil
+	}
+	ids := func(subnets *[]awsec2.ISubnet) map[string]bool {
+		out := map[string]bool{}
+		if subnets != nil {
+			for _, s := range *subnets {
+				out[*s.SubnetId()] = true
+			}
+		}
+		return out
+	}
+	publicIds, privateIds := ids(public), ids(private)
+	var nPublic, nPrivate int
+	for _, id := range *selected.SubnetIds {
+		switch {
+		case publicIds[*id]:
+			nPublic++
+		case privateIds[*id]:
+			nPrivate++
+		}
+	}
+	if nPublic+nPrivate == 0 {
+		return nil
+	}
+	return &PropError{ProblemInternetRoute, prop, fmt.Sprintf(
+		"selects subnets with a route to the internet (%d PUBLIC, %d PRIVATE_WITH_EGRESS), against the construct's promise of no internet path: select PRIVATE_ISOLATED subnets (the default), or set AllowInternetRoute to accept a VPC with an internet path, whose NAT gateways are then paid for beside the VPC endpoints",
+		nPublic, nPrivate)}
+}
+
+// noSubnetsMessage says what the selection asked for, what the VPC has, and what the
+// construct needs.
+func noSubnetsMessage(p *PrivateRdsApiProps) string {
+	asked := "the VPC has no PRIVATE_ISOLATED subnet"
+	if s := p.VpcSubnets; s != nil {
+		var parts []string
+		if s.SubnetType != "" {
+			parts = append(parts, "SubnetType "+string(s.SubnetType))
+		}
+		if s.SubnetGroupName != nil {
+			parts = append(parts, fmt.Sprintf("SubnetGroupName %q", *s.SubnetGroupName))
+		}
+		if s.AvailabilityZones != nil {
+			parts = append(parts, fmt.Sprintf("%d AvailabilityZones", len(*s.AvailabilityZones)))
+		}
+		if s.Subnets != nil {
+			parts = append(parts, fmt.Sprintf("%d Subnets", len(*s.Subnets)))
+		}
+		if s.SubnetFilters != nil {
+			parts = append(parts, fmt.Sprintf("%d SubnetFilters", len(*s.SubnetFilters)))
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "CDK's default type")
+		}
+		asked = "the selection (" + strings.Join(parts, ", ") + ") matches no subnet of the VPC"
+	}
+	var public, private, isolated *[]awsec2.ISubnet
+	has := ""
+	if jsiiPanic(func() {
+		public, private, isolated = p.Vpc.PublicSubnets(), p.Vpc.PrivateSubnets(), p.Vpc.IsolatedSubnets()
+	}) == nil &&
+		public != nil && private != nil && isolated != nil {
+		has = fmt.Sprintf(" (it has %d PUBLIC, %d PRIVATE_WITH_EGRESS and %d PRIVATE_ISOLATED subnets)", len(*public), len(*private), len(*isolated))
+	}
+	return asked + has + ": the tasks, the load balancer and the VPC link need subnets without a route to the internet; give the VPC PRIVATE_ISOLATED subnets (NewIsolatedVpc makes such a VPC) or select them with VpcSubnets"
 }

@@ -93,6 +93,15 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: the VPC's PRIVATE_ISOLATED subnets.
 	VpcSubnets *awsec2.SubnetSelection
+	// AllowInternetRoute accepts VpcSubnets with a route to the internet: PUBLIC subnets,
+	// or PRIVATE_WITH_EGRESS subnets behind NAT gateways (those of a VPC made with
+	// awsec2.NewVpc's defaults). The construct then no longer keeps its promise of no
+	// internet path: the tasks can reach the internet, and both the VPC's NAT gateways and
+	// the VPC endpoints the construct creates are paid for. Only with Vpc.
+	//
+	// Default: false; VpcSubnets that select such subnets are refused
+	// (ProblemInternetRoute).
+	AllowInternetRoute *bool
 	// MaxAzs is the number of availability zones of the new VPC. Only without Vpc. An
 	// environment-agnostic stack gets at most 2.
 	//
@@ -212,7 +221,8 @@ type PrivateRdsApiProps struct {
 	User *string
 	// ContainerHealthCheck is the container's own health check, which ECS runs inside it
 	// (the command needs what it calls in the image: a one-element command runs with
-	// CMD-SHELL, so the image needs a shell). Independent of the load balancer's check.
+	// CMD-SHELL, so the image needs a shell). Independent of the load balancer's check; a
+	// StartPeriod above 180 seconds lengthens the default HealthCheckGracePeriod.
 	//
 	// Default: none; the target group's health check decides.
 	ContainerHealthCheck *awsecs.HealthCheck
@@ -271,8 +281,11 @@ type PrivateRdsApiProps struct {
 	TargetCpuUtilizationPercent *float64
 	// HealthCheckGracePeriod is how long ECS ignores load balancer health checks of a new
 	// task. NLB target registration takes a while; too short a period kills healthy tasks.
+	// It must not be shorter than ContainerHealthCheck.StartPeriod (ProblemConflict).
 	//
-	// Default: 180 seconds.
+	// Default: 180 seconds; with a ContainerHealthCheck.StartPeriod above 180 seconds, the
+	// start period plus HealthyThresholdCount × HealthCheckInterval (the time the load
+	// balancer takes to find the started task healthy).
 	HealthCheckGracePeriod awscdk.Duration
 
 	// DeregistrationDelay is how long the load balancer drains a target before it is

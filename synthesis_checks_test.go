@@ -174,6 +174,21 @@ func TestSynthesisMistakes(t *testing.T) {
 					awscdk.Fn_ImportValue(jsii.String("ImageRegion")), jsii.String(".amazonaws.com/orders:1.0")})
 				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)}
 			})},
+		{name: "two isolated subnet groups: the load balancer gets one subnet per zone", check: loadBalancerOnePerAz,
+			build: oneApi(envStack, "TwoGroups", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				isolated := func(name string) *awsec2.SubnetConfiguration {
+					return &awsec2.SubnetConfiguration{Name: jsii.String(name), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)}
+				}
+				vpc := awsec2.NewVpc(s, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0),
+					SubnetConfiguration: &[]*awsec2.SubnetConfiguration{isolated("app"), isolated("db")}})
+				return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc}
+			})},
+		{name: "container start period longer than the default grace period", check: func(t *testing.T, s *synthesized) {
+			s.has(t, "AWS::ECS::Service", map[string]any{"HealthCheckGracePeriodSeconds": 300 + 2*10}) // + healthy threshold × interval
+		}, build: oneApi(envStack, "SlowStart", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+			return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), ContainerHealthCheck: &awsecs.HealthCheck{
+				Command: jsii.Strings("CMD", "/app", "-healthcheck"), StartPeriod: awscdk.Duration_Seconds(jsii.Number(300))}}
+		})},
 		{name: "two imports of one VPC in one stack share the endpoints", check: sharedEndpoints("Orders", "Billing"),
 			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
 				s := envStack(app, "TwoImports")
@@ -422,3 +437,29 @@ func TestImageThatCannotBeRead(t *testing.T) {
 type failingProducer struct{}
 
 func (*failingProducer) Produce() *string { panic("the image name is not known") }
+
+// loadBalancerOnePerAz asserts a load balancer in one subnet of each zone (the first
+// group's), while the tasks use every selected subnet.
+func loadBalancerOnePerAz(t *testing.T, s *synthesized) {
+	zoneOf := map[string]any{}
+	for _, sn := range s.resources("AWS::EC2::Subnet") {
+		zoneOf[sn.id] = fmt.Sprint(sn.props["AvailabilityZone"])
+	}
+	subnets := s.only(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", "ApiLoadBalancer").props["Subnets"].([]any)
+	zones := map[any]bool{}
+	for _, sn := range subnets {
+		id := ref(sn)
+		if !strings.HasPrefix(id, "Vpcapp") {
+			t.Errorf("load balancer subnet %s is not of the first group (app)", id)
+		}
+		zones[zoneOf[id]] = true
+	}
+	if len(subnets) != 2 || len(zones) != 2 {
+		t.Errorf("load balancer in subnets %v (zones %v), want one in each of the 2 zones", subnets, zones)
+	}
+	service := s.only(t, "AWS::ECS::Service", "ApiService").props
+	tasks := service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"].([]any)
+	if len(tasks) != 4 {
+		t.Errorf("tasks in %d subnets, want the 4 isolated subnets", len(tasks))
+	}
+}

@@ -193,6 +193,7 @@ var pureChecks = []check{
 	checkApi,
 	checkVariables,
 	checkDatabase,
+	checkAgreement, // agreement.go
 }
 
 // checkValues runs the pure checks.
@@ -554,13 +555,12 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 	if p.VpcSubnets != nil {
 		prop = "VpcSubnets"
 	}
-	selected, failure := selectSubnets(p.Vpc, subnetSelection(p))
+	selected, _ := selectSubnets(p.Vpc, subnetSelection(p))
 	if len(selected) == 0 {
-		msg := "selects no subnet: the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)"
-		if failure != nil {
-			msg = fmt.Sprintf("selects no usable subnet (%v): the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)", firstLine(failure))
-		}
-		return []PropError{{ProblemNoSubnets, prop, msg}}
+		return []PropError{{ProblemNoSubnets, prop, noSubnetsMessage(p)}} // agreement.go
+	}
+	if pe := checkInternetRoute(p, prop); pe != nil { // agreement.go
+		return []PropError{*pe}
 	}
 	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && !hasCidr(p.Vpc) {
 		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
