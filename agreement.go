@@ -242,3 +242,55 @@ func noSubnetsMessage(p *PrivateRdsApiProps) string {
 	}
 	return asked + has + ": the tasks, the load balancer and the VPC link need subnets without a route to the internet; give the VPC PRIVATE_ISOLATED subnets (NewIsolatedVpc makes such a VPC) or select them with VpcSubnets"
 }
+
+// Windows containers on Fargate (ECS developer guide: Fargate capacity providers, task
+// definition parameters; CDK's checkFargateWindowsBasedTasksSize): X86_64 only, 1, 2 or
+// 4 vCPU, no Fargate Spot, and neither readonlyRootFilesystem nor user in the container
+// definition (ECS refuses the parameter, even false, so the construct leaves it out).
+var windowsCpus = []float64{1024, 2048, 4096}
+
+// isWindows says whether platform is a Windows operating system family.
+func isWindows(platform *awsecs.RuntimePlatform) bool {
+	if platform == nil || platform.OperatingSystemFamily == nil {
+		return false
+	}
+	var windows *bool
+	return jsiiPanic(func() { windows = platform.OperatingSystemFamily.IsWindows() }) == nil && windows != nil && *windows
+}
+
+// checkPlatform checks the props that must agree with a Windows RuntimePlatform.
+func checkPlatform(p *PrivateRdsApiProps) []PropError {
+	if !isWindows(p.RuntimePlatform) {
+		return nil
+	}
+	var out []PropError
+	if p.RuntimePlatform.CpuArchitecture != nil && p.RuntimePlatform.CpuArchitecture == awsecs.CpuArchitecture_ARM64() {
+		out = append(out, PropError{ProblemConflict, "RuntimePlatform", "Windows containers on Fargate run on X86_64 only, not ARM64"})
+	}
+	if cpu := orDefault(p.Cpu, DefaultCpu); !isToken(cpu) && !contains(windowsCpus, cpu) {
+		out = append(out, PropError{ProblemFargateSize, "Cpu and RuntimePlatform", fmt.Sprintf("Windows containers on Fargate need a Cpu of 1024, 2048 or 4096, got %v", cpu)})
+	}
+	if p.CapacityProviderStrategies != nil {
+		for _, s := range *p.CapacityProviderStrategies {
+			if s != nil && s.CapacityProvider != nil && *s.CapacityProvider == "FARGATE_SPOT" {
+				out = append(out, PropError{ProblemConflict, "CapacityProviderStrategies and RuntimePlatform", "Fargate Spot does not run Windows containers; use FARGATE"})
+			}
+		}
+	}
+	if p.ReadonlyRootFilesystem != nil && *p.ReadonlyRootFilesystem {
+		out = append(out, PropError{ProblemConflict, "ReadonlyRootFilesystem and RuntimePlatform", "ECS does not support a read-only root filesystem for Windows containers; leave ReadonlyRootFilesystem unset"})
+	}
+	if p.User != nil {
+		out = append(out, PropError{ProblemConflict, "User and RuntimePlatform", "ECS does not support User for Windows containers; leave it unset (the image's user runs)"})
+	}
+	return out
+}
+
+// readonlyRootFilesystem is the container's readonlyRootFilesystem: unset for Windows
+// containers, which ECS refuses it for.
+func readonlyRootFilesystem(p *settings) *bool {
+	if p.windows {
+		return nil
+	}
+	return jsii.Bool(p.readonlyRoot)
+}

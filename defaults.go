@@ -72,6 +72,7 @@ type settings struct {
 	logKey       awskms.IKey
 
 	readonlyRoot   bool
+	windows        bool // a Windows RuntimePlatform: no read-only root filesystem
 	user           *string
 	containerCheck *awsecs.HealthCheck
 	exec           bool
@@ -160,6 +161,9 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
 			CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
 		}
+	}
+	if isWindows(p.RuntimePlatform) { // agreement.go
+		s.windows, s.readonlyRoot = true, false
 	}
 	if p.Environment != nil {
 		s.environment = *p.Environment

@@ -56,7 +56,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		// The task's memory as the container's hard limit: the container is the task's only
 		// one (AWS Control Tower's CT.ECS.PR.7 asks every container for a limit).
 		MemoryLimitMiB:         jsii.Number(p.memory),
-		ReadonlyRootFilesystem: jsii.Bool(p.readonlyRoot),
+		ReadonlyRootFilesystem: readonlyRootFilesystem(p), // agreement.go
 		User:                   p.user,
 		HealthCheck:            p.containerCheck,
 		PortMappings: &[]*awsecs.PortMapping{{

@@ -154,7 +154,10 @@ type PrivateRdsApiProps struct {
 	// Default: 512.
 	MemoryLimitMiB *float64
 	// RuntimePlatform is the task's operating system and CPU architecture. ARM64
-	// (Graviton) costs about 20% less per vCPU and GB; the image must be built for it.
+	// (Graviton) costs about 20% less per vCPU and GB; the image must be built for it
+	// (an image asset's AssetImageProps.Platform must match: ProblemImagePlatform). Windows
+	// containers need X86_64, a Cpu of 1024, 2048 or 4096, no Fargate Spot and no User;
+	// they get no read-only root filesystem, which ECS does not support for them.
 	//
 	// Default: Linux on X86_64.
 	RuntimePlatform *awsecs.RuntimePlatform
@@ -210,7 +213,7 @@ type PrivateRdsApiProps struct {
 	// on a /tmp that user can write (Fargate copies the directory's content and
 	// permissions into the volume).
 	//
-	// Default: true.
+	// Default: true; unset for a Windows RuntimePlatform (ECS does not support it there).
 	ReadonlyRootFilesystem *bool
 	// User is the user the container's process runs as: "uid", "uid:gid", "user" or
 	// "user:group" (names must exist in the image). See SECURITY.md for why the default is

@@ -189,6 +189,18 @@ func TestSynthesisMistakes(t *testing.T) {
 			return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), ContainerHealthCheck: &awsecs.HealthCheck{
 				Command: jsii.Strings("CMD", "/app", "-healthcheck"), StartPeriod: awscdk.Duration_Seconds(jsii.Number(300))}}
 		})},
+		{name: "windows tasks: no read-only root filesystem", check: func(t *testing.T, s *synthesized) {
+			container := s.only(t, "AWS::ECS::TaskDefinition", "ApiTaskDefinition").props["ContainerDefinitions"].([]any)[0].(map[string]any)
+			if v, ok := container["ReadonlyRootFilesystem"]; ok {
+				t.Errorf("a Windows container carries ReadonlyRootFilesystem %v, which ECS refuses", v)
+			}
+			if v, ok := container["MountPoints"]; ok {
+				t.Errorf("a Windows container has scratch volumes %v", v)
+			}
+		}, build: oneApi(envStack, "Windows", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+			return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), RuntimePlatform: windows(awsecs.CpuArchitecture_X86_64()),
+				Cpu: jsii.Number(1024), MemoryLimitMiB: jsii.Number(2048)}
+		})},
 		{name: "two imports of one VPC in one stack share the endpoints", check: sharedEndpoints("Orders", "Billing"),
 			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
 				s := envStack(app, "TwoImports")

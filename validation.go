@@ -542,6 +542,7 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	if p.Vpc != nil {
 		out = append(out, checkSubnets(p)...)
 	}
+	out = append(out, checkPlatform(p)...) // agreement.go
 	if p.Database != nil && p.DatabasePort == nil {
 		if c := p.Database.Connections(); c == nil || c.DefaultPort() == nil {
 			out = append(out, PropError{ProblemDatabasePort, "Database and DatabasePort", "Database has no default port: set DatabasePort"})

@@ -128,6 +128,14 @@ func TestBadProps(t *testing.T) {
 			p.HealthCheckGracePeriod = seconds(120)
 			p.ContainerHealthCheck = &awsecs.HealthCheck{Command: jsii.Strings("CMD", "/app", "-healthcheck"), StartPeriod: seconds(150)}
 		}), []problem{{conflict, "HealthCheckGracePeriod and ContainerHealthCheck.StartPeriod"}}},
+		{"windows with the default cpu", with(func(p *P) { p.RuntimePlatform = windows(awsecs.CpuArchitecture_X86_64()) }),
+			[]problem{{fargate, "Cpu and RuntimePlatform"}}},
+		{"windows with what it does not support", with(func(p *P) {
+			p.RuntimePlatform, p.Cpu, p.MemoryLimitMiB = windows(awsecs.CpuArchitecture_ARM64()), jsii.Number(1024), jsii.Number(2048)
+			p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(1)}}
+			p.ReadonlyRootFilesystem, p.User = jsii.Bool(true), jsii.String("1000")
+		}), []problem{{conflict, "RuntimePlatform"}, {conflict, "CapacityProviderStrategies and RuntimePlatform"},
+			{conflict, "ReadonlyRootFilesystem and RuntimePlatform"}, {conflict, "User and RuntimePlatform"}}},
 		{"vpc without route table ids", with(func(p *P) { p.Vpc = noRouteTables }), []problem{{noRoutes, "Vpc"}}},
 		{"existing endpoints, no groups, no cidr", with(func(p *P) {
 			p.Vpc, p.ExistingEndpoints = noRouteTables, &privaterdsapi.ExistingEndpoints{}
@@ -328,4 +336,9 @@ func TestStackDependentProps(t *testing.T) {
 		Image:                        scenarios.Image(env),
 		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(env, jsii.String("Logs"), jsii.String("logs")),
 	})
+}
+
+// windows is a Windows Server 2022 task platform on arch.
+func windows(arch awsecs.CpuArchitecture) *awsecs.RuntimePlatform {
+	return &awsecs.RuntimePlatform{OperatingSystemFamily: awsecs.OperatingSystemFamily_WINDOWS_SERVER_2022_CORE(), CpuArchitecture: arch}
 }
