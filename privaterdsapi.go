@@ -89,7 +89,10 @@ type PrivateRdsApiProps struct {
 	// NAT gateway, no internet gateway, DNS support and host names on, and a flow log.
 	Vpc awsec2.IVpc
 	// VpcSubnets selects the subnets of Vpc for the tasks, the load balancer, the VPC link
-	// V2 and the endpoints. Only with Vpc.
+	// V2 and the endpoints. Only with Vpc. The load balancer and the interface endpoints
+	// take the first selected subnet of each availability zone (AWS accepts one per zone
+	// for them); the tasks and the VPC link take every selected subnet. Subnets with a
+	// route to the internet are refused (ProblemInternetRoute) unless AllowInternetRoute.
 	//
 	// Default: the VPC's PRIVATE_ISOLATED subnets.
 	VpcSubnets *awsec2.SubnetSelection
