@@ -107,6 +107,8 @@ func (a *PrivateRdsApi) checkImagePlatform(image awsecs.ContainerImage) []PropEr
 		return nil
 	}
 	if !isAsset || arch == "" {
+		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+			"The platform of the image asset or of the tasks could not be read (asset platform found: %v, task architecture %q): check that the image is built for the tasks' RuntimePlatform, or the tasks fail at start with \"exec format error\".", isAsset, arch))
 		return nil
 	}
 	ecsOs := "LINUX"

@@ -159,6 +159,10 @@ func TestSynthesisMistakes(t *testing.T) {
 			build: oneApi(envStack, "ArmOnArm", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
 				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_ARM64()), RuntimePlatform: arm64}
 			})},
+		{name: "image asset for an architecture the construct does not know", check: imageWarning("/Riscv/Api", "linux/riscv64.*does not know"),
+			build: oneApi(envStack, "Riscv", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_Custom(jsii.String("linux/riscv64")))}
+			})},
 		{name: "image asset without platform", check: imageWarning("/NoPlatform/Api", "asset without Platform.*Platform_LINUX_AMD64"),
 			build: oneApi(envStack, "NoPlatform", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
 				return &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)}
