@@ -252,10 +252,11 @@ func (a *PrivateRdsApi) checkImage() *PropError {
 		return nil
 	}
 	uri, stackRegion := flatten(resolved[0]), flatten(resolved[1])
-	host, _, _ := strings.Cut(uri, "/")
+	host, _, hasPath := strings.Cut(uri, "/")
 	m := ecrHost.FindStringSubmatch(host)
 	if m == nil {
-		if strings.Contains(host, unknownValue) {
+		// Without a "/" the image is on Docker Hub, whatever its tag.
+		if uri == unknownValue || hasPath && strings.Contains(host, unknownValue) {
 			a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The registry of Image (%q) is a value CloudFormation resolves at deploy time (a parameter or an import), so the construct cannot check that it is ECR of the stack's region: the tasks have no internet path and pull only from there, or fail with CannotPullContainerError. To be sure, %s.",
 				uri, ways))
 			return nil

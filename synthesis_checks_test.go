@@ -172,6 +172,11 @@ func TestSynthesisMistakes(t *testing.T) {
 				uri := awscdk.NewCfnParameter(s, jsii.String("ImageUri"), nil).ValueAsString()
 				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)}
 			})},
+		{name: "Docker Hub image with a tag from a parameter", path: "HubTag/Api", want: []problem{{privaterdsapi.ProblemImageNotEcr, "Image"}},
+			build: oneApi(envStack, "HubTag", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				tag := awscdk.NewCfnParameter(s, jsii.String("Tag"), nil).ValueAsString()
+				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("nginx:"), tag}), nil)}
+			})},
 		{name: "ECR URI with an imported region", check: imageWarning("/ImportedRegion/Api", "region of Image's ECR registry .* resolves at deploy time"),
 			build: oneApi(envStack, "ImportedRegion", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
 				uri := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("123456789012.dkr.ecr."),
