@@ -72,6 +72,7 @@ type settings struct {
 	logKey       awskms.IKey
 
 	readonlyRoot   bool
+	windows        bool // a Windows RuntimePlatform: no read-only root filesystem
 	user           *string
 	containerCheck *awsecs.HealthCheck
 	exec           bool
@@ -161,6 +162,9 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 			CpuArchitecture:       awsecs.CpuArchitecture_X86_64(),
 		}
 	}
+	if isWindows(p.RuntimePlatform) { // agreement.go
+		s.windows, s.readonlyRoot = true, false
+	}
 	if p.Environment != nil {
 		s.environment = *p.Environment
 	}
@@ -171,7 +175,7 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		s.logRetention = defaultLogRetention
 	}
 	if s.grace == nil {
-		s.grace = awscdk.Duration_Seconds(jsii.Number(DefaultHealthCheckGraceSeconds))
+		s.grace = awscdk.Duration_Seconds(jsii.Number(defaultGraceSeconds(p, d)))
 	}
 	if s.deregistration == nil {
 		s.deregistration = awscdk.Duration_Seconds(jsii.Number(DefaultDeregistrationDelaySeconds))
@@ -219,6 +223,20 @@ func healthCheckOf(p *PrivateRdsApiProps, d durations) *elbv2.HealthCheck {
 		h.Timeout = awscdk.Duration_Seconds(jsii.Number(interval))
 	}
 	return h
+}
+
+// defaultGraceSeconds is the health check grace period when HealthCheckGracePeriod is
+// not set: DefaultHealthCheckGraceSeconds, or, when the container's own health check has
+// a longer StartPeriod, that start period plus the time the load balancer takes to find
+// the started task healthy (HealthyThresholdCount checks, HealthCheckInterval apart), so
+// that ECS never stops a task that is still starting.
+func defaultGraceSeconds(p *PrivateRdsApiProps, d durations) float64 {
+	grace := float64(DefaultHealthCheckGraceSeconds)
+	if d.checkStartPeriod != nil && *d.checkStartPeriod > grace {
+		healthy := orDefault(p.HealthyThresholdCount, DefaultHealthyThresholdCount)
+		grace = *d.checkStartPeriod + healthy*orDefault(d.interval, DefaultHealthCheckIntervalSeconds)
+	}
+	return grace
 }
 
 // subnetSelection is the tasks' subnet selection: VpcSubnets, or the isolated subnets.

@@ -59,7 +59,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		// The task's memory as the container's hard limit: the container is the task's only
 		// one (AWS Control Tower's CT.ECS.PR.7 asks every container for a limit).
 		MemoryLimitMiB:         jsii.Number(p.memory),
-		ReadonlyRootFilesystem: jsii.Bool(p.readonlyRoot),
+		ReadonlyRootFilesystem: readonlyRootFilesystem(p), // agreement.go
 		User:                   p.user,
 		HealthCheck:            p.containerCheck,
 		PortMappings: &[]*awsecs.PortMapping{{
@@ -249,42 +249,63 @@ var ecrHost = regexp.MustCompile(`^[^./]+\.dkr\.ecr\.([^./]+)\.(amazonaws\.com|a
 // checkImage checks, at synthesis, that the container's image comes from ECR in the
 // stack's region: the tasks have no internet path, and the VPC's ecr.dkr endpoint
 // answers for its own region's registries only (any account's, as a pull-through cache's
-// too). An image name that cannot be read (a token from elsewhere) is accepted.
+// too). What cannot be checked (an image name that cannot be read, a registry or region
+// that CloudFormation resolves at deploy time) is accepted with a warning that says so.
 func (a *PrivateRdsApi) checkImage() *PropError {
 	stack := a.stack
 	var resolved []any
-	if jsiiPanic(func() {
+	ways := "use awsecs.ContainerImage_FromAsset (built by cdk deploy and pushed to the CDK bootstrap repository), ContainerImage_FromEcrRepository, or an ECR pull-through cache rule for a public registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/...)"
+	if failure := jsiiPanic(func() {
 		resolved, _ = stack.Resolve([]any{a.Container.ImageName(), stack.Region()}).([]any) // one jsii call for both
-	}) != nil || len(resolved) != 2 {
+	}); failure != nil || len(resolved) != 2 {
+		why := "it resolved to nothing"
+		if failure != nil {
+			why = firstLine(failure)
+		}
+		a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The name of Image could not be read at synthesis (%s), so the construct cannot check that it is in ECR of the stack's region: the tasks have no internet path and pull only from there. To be sure, %s.",
+			why, ways))
 		return nil
 	}
 	uri, stackRegion := flatten(resolved[0]), flatten(resolved[1])
-	ways := "use awsecs.ContainerImage_FromAsset (built by cdk deploy and pushed to the CDK bootstrap repository), ContainerImage_FromEcrRepository, or an ECR pull-through cache rule for a public registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/...)"
 	host, _, hasPath := strings.Cut(uri, "/")
 	m := ecrHost.FindStringSubmatch(host)
 	if m == nil {
-		if !hasPath || !strings.Contains(host, unknownValue) {
-			return &PropError{ProblemImageNotEcr, "Image", fmt.Sprintf(
-				"%q is not in an ECR private registry, and the tasks have no internet path to pull it: %s", uri, ways)}
+		// Without a "/" the image is on Docker Hub, whatever its tag.
+		if uri == unknownValue || hasPath && strings.Contains(host, unknownValue) {
+			a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The registry of Image (%q) is a value CloudFormation resolves at deploy time (a parameter or an import), so the construct cannot check that it is ECR of the stack's region: the tasks have no internet path and pull only from there, or fail with CannotPullContainerError. To be sure, %s.",
+				uri, ways))
+			return nil
 		}
-		return nil // the registry is a value CloudFormation resolves: it cannot be checked
+		return &PropError{ProblemImageNotEcr, "Image", fmt.Sprintf(
+			"%q is not in an ECR private registry, and the tasks have no internet path to pull it: %s", uri, ways)}
 	}
 	imageRegion := m[1]
 	switch {
-	case imageRegion == stackRegion, imageRegion == unknownValue, imageRegion == pseudoRegion:
+	case imageRegion == stackRegion, imageRegion == pseudoRegion:
+		return nil
+	case imageRegion == unknownValue:
+		a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The region of Image's ECR registry (%q) is a value CloudFormation resolves at deploy time, so the construct cannot check that it is the stack's region: the VPC's ecr.dkr endpoint serves its own region only, and the tasks have no internet path. To be sure, use the stack's region (Stack.Region()) in the image URI, or %s.",
+			uri, ways))
 		return nil
 	case stackRegion == pseudoRegion:
-		if !a.warnedRegion {
-			a.warnedRegion = true
-			warn(a.Construct, "privaterdsapi:imageRegion", fmt.Sprintf(
-				"Image %q is in ECR of region %s and the stack is environment-agnostic: the tasks can pull it only when the stack is deployed to %s (the VPC's ecr.dkr endpoint serves its own region). Bind the stack to an environment, or use the stack's region in the image URI.",
-				uri, imageRegion, imageRegion))
-		}
+		a.warnImage("privaterdsapi:imageRegion", fmt.Sprintf(
+			"Image %q is in ECR of region %s and the stack is environment-agnostic: the tasks can pull it only when the stack is deployed to %s (the VPC's ecr.dkr endpoint serves its own region). Bind the stack to an environment, or use the stack's region in the image URI.",
+			uri, imageRegion, imageRegion))
 		return nil
 	}
 	return &PropError{ProblemImageRegion, "Image", fmt.Sprintf(
 		"%q is in ECR of region %s, but the stack deploys to %s: the VPC's ecr.dkr endpoint serves its own region only, and the tasks have no internet path; replicate the image to %s (ECR replication) or %s",
 		uri, imageRegion, stackRegion, stackRegion, ways)}
+}
+
+// warnImage writes the construct's one warning about its image (Validate may run more
+// than once) with id (privaterdsapi:imageRegion, privaterdsapi:imageUnchecked), which
+// Annotations.AcknowledgeWarning takes.
+func (a *PrivateRdsApi) warnImage(id, message string) {
+	if !a.warnedImage {
+		a.warnedImage = true
+		warn(a.Construct, id, message)
+	}
 }
 
 // The values flatten gives to what CloudFormation resolves at deploy time.

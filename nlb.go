@@ -11,8 +11,10 @@ import (
 func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 	a.LoadBalancerSecurityGroup = closedSecurityGroup(a.Construct, "LoadBalancerSecurityGroup", a.Vpc, "privaterdsapi Network Load Balancer: from the VPC link, to the tasks")
 	a.LoadBalancer = elbv2.NewNetworkLoadBalancer(a.Construct, jsii.String("LoadBalancer"), &elbv2.NetworkLoadBalancerProps{
-		Vpc:              a.Vpc,
-		VpcSubnets:       a.Subnets,
+		Vpc: a.Vpc,
+		// Elastic Load Balancing takes one subnet per availability zone: of a selection with
+		// more (two isolated subnet groups), the first in each zone.
+		VpcSubnets:       onePerAz(a.Subnets),
 		InternetFacing:   jsii.Bool(false),
 		CrossZoneEnabled: jsii.Bool(true),
 		// Blocks cdk destroy and replacements while on; see PrivateRdsApiProps.
@@ -40,4 +42,11 @@ func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 		Protocol:            elbv2.Protocol_TCP,
 		DefaultTargetGroups: &[]elbv2.INetworkTargetGroup{a.TargetGroup},
 	})
+}
+
+// onePerAz is selection with at most one subnet per availability zone.
+func onePerAz(selection *awsec2.SubnetSelection) *awsec2.SubnetSelection {
+	s := *selection
+	s.OnePerAz = jsii.Bool(true)
+	return &s
 }

@@ -90,10 +90,22 @@ type PrivateRdsApiProps struct {
 	// NAT gateway, no internet gateway, DNS support and host names on, and a flow log.
 	Vpc awsec2.IVpc
 	// VpcSubnets selects the subnets of Vpc for the tasks, the load balancer, the VPC link
-	// V2 and the endpoints. Only with Vpc.
+	// V2 and the endpoints. Only with Vpc. The load balancer and the interface endpoints
+	// take the first selected subnet of each availability zone (AWS accepts one per zone
+	// for them); the tasks and the VPC link take every selected subnet. Subnets with a
+	// route to the internet are refused (ProblemInternetRoute) unless AllowInternetRoute.
 	//
 	// Default: the VPC's PRIVATE_ISOLATED subnets.
 	VpcSubnets *awsec2.SubnetSelection
+	// AllowInternetRoute accepts VpcSubnets with a route to the internet: PUBLIC subnets,
+	// or PRIVATE_WITH_EGRESS subnets behind NAT gateways (those of a VPC made with
+	// awsec2.NewVpc's defaults). The construct then no longer keeps its promise of no
+	// internet path: the tasks can reach the internet, and both the VPC's NAT gateways and
+	// the VPC endpoints the construct creates are paid for. Only with Vpc.
+	//
+	// Default: false; VpcSubnets that select such subnets are refused
+	// (ProblemInternetRoute).
+	AllowInternetRoute *bool
 	// MaxAzs is the number of availability zones of the new VPC. Only without Vpc. An
 	// environment-agnostic stack gets at most 2.
 	//
@@ -146,7 +158,10 @@ type PrivateRdsApiProps struct {
 	// Default: 512.
 	MemoryLimitMiB *float64
 	// RuntimePlatform is the task's operating system and CPU architecture. ARM64
-	// (Graviton) costs about 20% less per vCPU and GB; the image must be built for it.
+	// (Graviton) costs about 20% less per vCPU and GB; the image must be built for it
+	// (an image asset's AssetImageProps.Platform must match: ProblemImagePlatform). Windows
+	// containers need X86_64, a Cpu of 1024, 2048 or 4096, no Fargate Spot and no User;
+	// they get no read-only root filesystem, which ECS does not support for them.
 	//
 	// Default: Linux on X86_64.
 	RuntimePlatform *awsecs.RuntimePlatform
@@ -207,7 +222,7 @@ type PrivateRdsApiProps struct {
 	// on a /tmp that user can write (Fargate copies the directory's content and
 	// permissions into the volume).
 	//
-	// Default: true.
+	// Default: true; unset for a Windows RuntimePlatform (ECS does not support it there).
 	ReadonlyRootFilesystem *bool
 	// User is the user the container's process runs as: "uid", "uid:gid", "user" or
 	// "user:group" (names must exist in the image). See SECURITY.md for why the default is
@@ -218,7 +233,8 @@ type PrivateRdsApiProps struct {
 	User *string
 	// ContainerHealthCheck is the container's own health check, which ECS runs inside it
 	// (the command needs what it calls in the image: a one-element command runs with
-	// CMD-SHELL, so the image needs a shell). Independent of the load balancer's check.
+	// CMD-SHELL, so the image needs a shell). Independent of the load balancer's check; a
+	// StartPeriod above 180 seconds lengthens the default HealthCheckGracePeriod.
 	//
 	// Default: none; the target group's health check decides.
 	ContainerHealthCheck *awsecs.HealthCheck
@@ -287,8 +303,11 @@ type PrivateRdsApiProps struct {
 	TargetCpuUtilizationPercent *float64
 	// HealthCheckGracePeriod is how long ECS ignores load balancer health checks of a new
 	// task. NLB target registration takes a while; too short a period kills healthy tasks.
+	// It must not be shorter than ContainerHealthCheck.StartPeriod (ProblemConflict).
 	//
-	// Default: 180 seconds.
+	// Default: 180 seconds; with a ContainerHealthCheck.StartPeriod above 180 seconds, the
+	// start period plus HealthyThresholdCount × HealthCheckInterval (the time the load
+	// balancer takes to find the started task healthy).
 	HealthCheckGracePeriod awscdk.Duration
 
 	// DeregistrationDelay is how long the load balancer drains a target before it is
@@ -470,8 +489,9 @@ type PrivateRdsApi struct {
 	connections awsec2.Connections
 	// problems are found at construction and reported at synthesis (see Validate).
 	problems []PropError
-	// warnedRegion is set once the image-region warning is written.
-	warnedRegion bool
+	// warnedImage is set once the warning about the image (its region, or what cannot be
+	// checked of it) is written.
+	warnedImage bool
 }
 
 // NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with a
@@ -492,6 +512,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	this.buildService(p)                                             // fargate.go
 	this.connectEndpoints(p, pathAtStackRoot(scope, this.stack, id)) // endpoints.go
 	this.buildApi(p)                                                 // gateway.go
+	// The image's platform against the tasks' (agreement.go), reported at synthesis.
+	this.problems = append(this.problems, this.checkImagePlatform(p.image)...)
 	this.Node().AddValidation(&synthesisChecks{this})
 	return this
 }
@@ -502,7 +524,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 //     ProblemImageRegion): the tasks have no internet path, and the VPC's ecr.dkr
 //     endpoint serves its own region only;
 //   - the VPC must not get the construct's endpoints in two stacks
-//     (ProblemEndpointsInTwoStacks).
+//     (ProblemEndpointsInTwoStacks);
+//   - an image asset must be built for the tasks' RuntimePlatform (ProblemImagePlatform).
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {

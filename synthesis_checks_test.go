@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/jsii-runtime-go"
 
@@ -56,11 +57,16 @@ func registryImage(uri string) awsecs.ContainerImage {
 
 // assetImage is an image asset of a directory with a Dockerfile (nothing is built).
 func assetImage(t *testing.T) awsecs.ContainerImage {
+	return assetImageFor(t, nil)
+}
+
+// assetImageFor is an image asset built for platform (nil: the deploying machine's).
+func assetImageFor(t *testing.T, platform awsecrassets.Platform) awsecs.ContainerImage {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return awsecs.ContainerImage_FromAsset(jsii.String(dir), nil)
+	return awsecs.ContainerImage_FromAsset(jsii.String(dir), &awsecs.AssetImageProps{Platform: platform})
 }
 
 func envStack(app awscdk.App, name string) awscdk.Stack {
@@ -141,6 +147,69 @@ func TestSynthesisMistakes(t *testing.T) {
 			build: oneApi(envStack, "AssetEnv", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
 				return &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)}
 			})},
+		{name: "ARM64 image asset, default X86_64 tasks", path: "ArmOnX86/Api", want: []problem{{privaterdsapi.ProblemImagePlatform, "Image and RuntimePlatform"}},
+			build: oneApi(envStack, "ArmOnX86", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_ARM64())}
+			})},
+		{name: "AMD64 image asset, ARM64 tasks", path: "X86OnArm/Api", want: []problem{{privaterdsapi.ProblemImagePlatform, "Image and RuntimePlatform"}},
+			build: oneApi(envStack, "X86OnArm", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_AMD64()), RuntimePlatform: arm64}
+			})},
+		{name: "ARM64 image asset, ARM64 tasks", check: noImageWarning("/ArmOnArm/Api"),
+			build: oneApi(envStack, "ArmOnArm", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_LINUX_ARM64()), RuntimePlatform: arm64}
+			})},
+		{name: "image asset for an architecture the construct does not know", check: imageWarning("/Riscv/Api", "linux/riscv64.*does not know"),
+			build: oneApi(envStack, "Riscv", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImageFor(t, awsecrassets.Platform_Custom(jsii.String("linux/riscv64")))}
+			})},
+		{name: "image asset without platform", check: imageWarning("/NoPlatform/Api", "asset without Platform.*Platform_LINUX_AMD64"),
+			build: oneApi(envStack, "NoPlatform", func(awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				return &privaterdsapi.PrivateRdsApiProps{Image: assetImage(t)}
+			})},
+		{name: "image URI from a parameter", check: imageWarning("/ImageParameter/Api", "registry of Image .* resolves at deploy time"),
+			build: oneApi(envStack, "ImageParameter", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				uri := awscdk.NewCfnParameter(s, jsii.String("ImageUri"), nil).ValueAsString()
+				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)}
+			})},
+		{name: "Docker Hub image with a tag from a parameter", path: "HubTag/Api", want: []problem{{privaterdsapi.ProblemImageNotEcr, "Image"}},
+			build: oneApi(envStack, "HubTag", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				tag := awscdk.NewCfnParameter(s, jsii.String("Tag"), nil).ValueAsString()
+				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("nginx:"), tag}), nil)}
+			})},
+		{name: "ECR URI with an imported region", check: imageWarning("/ImportedRegion/Api", "region of Image's ECR registry .* resolves at deploy time"),
+			build: oneApi(envStack, "ImportedRegion", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				uri := awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("123456789012.dkr.ecr."),
+					awscdk.Fn_ImportValue(jsii.String("ImageRegion")), jsii.String(".amazonaws.com/orders:1.0")})
+				return &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(uri, nil)}
+			})},
+		{name: "two isolated subnet groups: the load balancer gets one subnet per zone", check: loadBalancerOnePerAz,
+			build: oneApi(envStack, "TwoGroups", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+				isolated := func(name string) *awsec2.SubnetConfiguration {
+					return &awsec2.SubnetConfiguration{Name: jsii.String(name), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)}
+				}
+				vpc := awsec2.NewVpc(s, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0),
+					SubnetConfiguration: &[]*awsec2.SubnetConfiguration{isolated("app"), isolated("db")}})
+				return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc}
+			})},
+		{name: "container start period longer than the default grace period", check: func(t *testing.T, s *synthesized) {
+			s.has(t, "AWS::ECS::Service", map[string]any{"HealthCheckGracePeriodSeconds": 300 + 2*10}) // + healthy threshold × interval
+		}, build: oneApi(envStack, "SlowStart", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+			return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), ContainerHealthCheck: &awsecs.HealthCheck{
+				Command: jsii.Strings("CMD", "/app", "-healthcheck"), StartPeriod: awscdk.Duration_Seconds(jsii.Number(300))}}
+		})},
+		{name: "windows tasks: no read-only root filesystem", check: func(t *testing.T, s *synthesized) {
+			container := s.only(t, "AWS::ECS::TaskDefinition", "ApiTaskDefinition").props["ContainerDefinitions"].([]any)[0].(map[string]any)
+			if v, ok := container["ReadonlyRootFilesystem"]; ok {
+				t.Errorf("a Windows container carries ReadonlyRootFilesystem %v, which ECS refuses", v)
+			}
+			if v, ok := container["MountPoints"]; ok {
+				t.Errorf("a Windows container has scratch volumes %v", v)
+			}
+		}, build: oneApi(envStack, "Windows", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
+			return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), RuntimePlatform: windows(awsecs.CpuArchitecture_X86_64()),
+				Cpu: jsii.Number(1024), MemoryLimitMiB: jsii.Number(2048)}
+		})},
 		{name: "two imports of one VPC in one stack share the endpoints", check: sharedEndpoints("Orders", "Billing"),
 			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
 				s := envStack(app, "TwoImports")
@@ -340,4 +409,80 @@ func healthCheckProps(t *testing.T, s *synthesized) {
 		"HealthCheckIntervalSeconds": 5, "HealthCheckTimeoutSeconds": 5, // ELB's 6 s would exceed the interval
 		"HealthyThresholdCount": 3, "UnhealthyThresholdCount": 4,
 	})
+}
+
+var arm64 = &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()}
+
+// imageWarning asserts the construct's warning about its image at path, matching pattern.
+func imageWarning(path, pattern string) func(t *testing.T, s *synthesized) {
+	return func(t *testing.T, s *synthesized) {
+		if err := catch(func() {
+			assertions.Annotations_FromStack(s.built.Stack).HasWarning(jsii.String(path), assertions.Match_StringLikeRegexp(jsii.String(pattern)))
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// noImageWarning asserts that the construct at path has no warning about its image.
+func noImageWarning(path string) func(t *testing.T, s *synthesized) {
+	return func(t *testing.T, s *synthesized) {
+		if err := catch(func() {
+			assertions.Annotations_FromStack(s.built.Stack).HasNoWarning(jsii.String(path), assertions.Match_StringLikeRegexp(jsii.String("Image")))
+		}); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestImageThatCannotBeRead: an image whose name fails to resolve is not accepted in
+// silence: Validate warns that the construct cannot check it, and says the way out.
+func TestImageThatCannotBeRead(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	s := envStack(app, "Unreadable")
+	name := awscdk.Lazy_String(&failingProducer{}, nil)
+	a := api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: awsecs.ContainerImage_FromRegistry(name, nil)})
+	if err := a.Validate(); err != nil {
+		t.Fatalf("Validate = %v, want a warning only", err)
+	}
+	var warnings []string
+	for _, m := range *a.Node().Metadata() {
+		if *m.Type == "aws:cdk:warning" {
+			warnings = append(warnings, fmt.Sprint(m.Data))
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "could not be read") || !strings.Contains(warnings[0], "ContainerImage_FromAsset") {
+		t.Errorf("warnings %q, want one that says the image cannot be checked and how to be sure", warnings)
+	}
+}
+
+// failingProducer is a lazy value that fails to resolve.
+type failingProducer struct{}
+
+func (*failingProducer) Produce() *string { panic("the image name is not known") }
+
+// loadBalancerOnePerAz asserts a load balancer in one subnet of each zone (the first
+// group's), while the tasks use every selected subnet.
+func loadBalancerOnePerAz(t *testing.T, s *synthesized) {
+	zoneOf := map[string]any{}
+	for _, sn := range s.resources("AWS::EC2::Subnet") {
+		zoneOf[sn.id] = fmt.Sprint(sn.props["AvailabilityZone"])
+	}
+	subnets := s.only(t, "AWS::ElasticLoadBalancingV2::LoadBalancer", "ApiLoadBalancer").props["Subnets"].([]any)
+	zones := map[any]bool{}
+	for _, sn := range subnets {
+		id := ref(sn)
+		if !strings.HasPrefix(id, "Vpcapp") {
+			t.Errorf("load balancer subnet %s is not of the first group (app)", id)
+		}
+		zones[zoneOf[id]] = true
+	}
+	if len(subnets) != 2 || len(zones) != 2 {
+		t.Errorf("load balancer in subnets %v (zones %v), want one in each of the 2 zones", subnets, zones)
+	}
+	service := s.only(t, "AWS::ECS::Service", "ApiService").props
+	tasks := service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"].([]any)
+	if len(tasks) != 4 {
+		t.Errorf("tasks in %d subnets, want the 4 isolated subnets", len(tasks))
+	}
 }

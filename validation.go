@@ -68,6 +68,14 @@ const (
 	// the construct's interface endpoints in two stacks, which fails to deploy: private
 	// DNS for a service exists once per VPC.
 	ProblemEndpointsInTwoStacks ProblemCode = "EndpointsInTwoStacks"
+	// ProblemImagePlatform (at synthesis): the image asset is built for another
+	// architecture or operating system (AssetImageProps.Platform) than the tasks run on
+	// (RuntimePlatform), so every task fails at start with "exec format error".
+	ProblemImagePlatform ProblemCode = "ImagePlatform"
+	// ProblemInternetRoute: VpcSubnets selects subnets with a route to the internet
+	// (PUBLIC or PRIVATE_WITH_EGRESS), against the construct's promise of no internet
+	// path; AllowInternetRoute accepts them.
+	ProblemInternetRoute ProblemCode = "InternetRoute"
 )
 
 // PropError is one invalid prop and what is allowed instead.
@@ -186,6 +194,7 @@ var pureChecks = []check{
 	checkApi,
 	checkVariables,
 	checkDatabase,
+	checkAgreement, // agreement.go
 }
 
 // checkValues runs the pure checks.
@@ -579,6 +588,7 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	if p.Vpc != nil {
 		out = append(out, checkSubnets(p)...)
 	}
+	out = append(out, checkPlatform(p)...) // agreement.go
 	if p.Database != nil && p.DatabasePort == nil {
 		if c := p.Database.Connections(); c == nil || c.DefaultPort() == nil {
 			out = append(out, PropError{ProblemDatabasePort, "Database and DatabasePort", "Database has no default port: set DatabasePort"})
@@ -592,13 +602,12 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 	if p.VpcSubnets != nil {
 		prop = "VpcSubnets"
 	}
-	selected, failure := selectSubnets(p.Vpc, subnetSelection(p))
+	selected, _ := selectSubnets(p.Vpc, subnetSelection(p))
 	if len(selected) == 0 {
-		msg := "selects no subnet: the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)"
-		if failure != nil {
-			msg = fmt.Sprintf("selects no usable subnet (%v): the VPC needs PRIVATE_ISOLATED subnets (or set VpcSubnets)", firstLine(failure))
-		}
-		return []PropError{{ProblemNoSubnets, prop, msg}}
+		return []PropError{{ProblemNoSubnets, prop, noSubnetsMessage(p)}} // agreement.go
+	}
+	if pe := checkInternetRoute(p, prop); pe != nil { // agreement.go
+		return []PropError{*pe}
 	}
 	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && !hasCidr(p.Vpc) {
 		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}

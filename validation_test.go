@@ -45,6 +45,12 @@ func TestBadProps(t *testing.T) {
 		NatGateways:         jsii.Number(0),
 		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}},
 	})
+	withEgress := awsec2.NewVpc(stack, jsii.String("WithEgress"), nil) // CDK's default: public and private-with-egress subnets, NAT gateways
+	importedWithEgress := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("ImportedWithEgress"), &awsec2.VpcAttributes{
+		VpcId: jsii.String("vpc-2"), AvailabilityZones: jsii.Strings("eu-west-1a"),
+		PrivateSubnetIds: jsii.Strings("subnet-2"), PrivateSubnetRouteTableIds: jsii.Strings("rtb-2"),
+	})
+	egressSubnets := &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}
 	noRouteTables := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("NoRouteTables"), &awsec2.VpcAttributes{
 		VpcId: jsii.String("vpc-1"), AvailabilityZones: jsii.Strings("eu-west-1a"), IsolatedSubnetIds: jsii.Strings("subnet-1"),
 	})
@@ -76,6 +82,7 @@ func TestBadProps(t *testing.T) {
 		noRoutes   = privaterdsapi.ProblemUnknownRouteTables
 		noCidr     = privaterdsapi.ProblemUnknownCidr
 		noDatabase = privaterdsapi.ProblemDatabasePort
+		internet   = privaterdsapi.ProblemInternetRoute
 	)
 
 	cases := []struct {
@@ -123,6 +130,24 @@ func TestBadProps(t *testing.T) {
 		{"max azs with vpc", with(func(p *P) { p.Vpc, p.MaxAzs = isolated, jsii.Number(3) }), []problem{{conflict, "MaxAzs and Vpc"}}},
 		{"max azs 0", with(func(p *P) { p.MaxAzs = jsii.Number(0) }), []problem{{rng, "MaxAzs"}}},
 		{"vpc without isolated subnets", with(func(p *P) { p.Vpc = publicOnly }), []problem{{noSubnets, "Vpc"}}},
+		{"private subnets with egress", with(func(p *P) { p.Vpc, p.VpcSubnets = withEgress, egressSubnets }), []problem{{internet, "VpcSubnets"}}},
+		{"public subnets", with(func(p *P) {
+			p.Vpc, p.VpcSubnets = withEgress, &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC}
+		}), []problem{{internet, "VpcSubnets"}}},
+		{"imported private subnets with egress", with(func(p *P) { p.Vpc, p.VpcSubnets = importedWithEgress, egressSubnets }), []problem{{internet, "VpcSubnets"}}},
+		{"allow internet route without vpc", with(func(p *P) { p.AllowInternetRoute = jsii.Bool(true) }), []problem{{requires, "AllowInternetRoute"}}},
+		{"grace period shorter than the container's start period", with(func(p *P) {
+			p.HealthCheckGracePeriod = seconds(120)
+			p.ContainerHealthCheck = &awsecs.HealthCheck{Command: jsii.Strings("CMD", "/app", "-healthcheck"), StartPeriod: seconds(150)}
+		}), []problem{{conflict, "HealthCheckGracePeriod and ContainerHealthCheck.StartPeriod"}}},
+		{"windows with the default cpu", with(func(p *P) { p.RuntimePlatform = windows(awsecs.CpuArchitecture_X86_64()) }),
+			[]problem{{fargate, "Cpu and RuntimePlatform"}}},
+		{"windows with what it does not support", with(func(p *P) {
+			p.RuntimePlatform, p.Cpu, p.MemoryLimitMiB = windows(awsecs.CpuArchitecture_ARM64()), jsii.Number(1024), jsii.Number(2048)
+			p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(1)}}
+			p.ReadonlyRootFilesystem, p.User = jsii.Bool(true), jsii.String("1000")
+		}), []problem{{conflict, "RuntimePlatform"}, {conflict, "CapacityProviderStrategies and RuntimePlatform"},
+			{conflict, "ReadonlyRootFilesystem and RuntimePlatform"}, {conflict, "User and RuntimePlatform"}}},
 		{"vpc without route table ids", with(func(p *P) { p.Vpc = noRouteTables }), []problem{{noRoutes, "Vpc"}}},
 		{"existing endpoints, no groups, no cidr", with(func(p *P) {
 			p.Vpc, p.ExistingEndpoints = noRouteTables, &privaterdsapi.ExistingEndpoints{}
@@ -253,9 +278,52 @@ func TestValidPropsPass(t *testing.T) {
 		{Image: image, HealthCheckPath: jsii.String("/healthz"), HealthCheckHealthyHttpCodes: jsii.String("200,204,300-399"),
 			HealthCheckInterval: awscdk.Duration_Seconds(jsii.Number(5)), HealthCheckTimeout: awscdk.Duration_Seconds(jsii.Number(5)),
 			HealthyThresholdCount: jsii.Number(10), UnhealthyThresholdCount: jsii.Number(2)},
+		// A VPC with an internet path, acknowledged.
+		{Image: image, Vpc: awsec2.NewVpc(stack, jsii.String("WithEgress"), nil), AllowInternetRoute: jsii.Bool(true),
+			VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}},
+		// A lookup still pending (the first pass of cdk synth) is not judged by its placeholder.
+		{Image: image, Vpc: awsec2.Vpc_FromLookup(envStack(app, "Pending"), jsii.String("Vpc"), &awsec2.VpcLookupOptions{VpcId: jsii.String("vpc-1")}),
+			VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}},
+		// A grace period as long as the start period.
+		{Image: image, HealthCheckGracePeriod: awscdk.Duration_Seconds(jsii.Number(300)),
+			ContainerHealthCheck: &awsecs.HealthCheck{Command: jsii.Strings("CMD", "true"), StartPeriod: awscdk.Duration_Seconds(jsii.Number(300))}},
 	} {
 		if err := privaterdsapi.ValidateProps(p); err != nil {
 			t.Errorf("ValidateProps(%+v) = %v", p, err)
+		}
+	}
+}
+
+// TestNoSubnetsMessage: the NoSubnets error says what was selected, what the VPC has and
+// what the construct needs, in its own words.
+func TestNoSubnetsMessage(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("NoSubnets"), nil)
+	publicOnly := awsec2.NewVpc(stack, jsii.String("PublicOnly"), &awsec2.VpcProps{
+		NatGateways:         jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}},
+	})
+	image := scenarios.Image(stack)
+	for _, c := range []struct {
+		props *privaterdsapi.PrivateRdsApiProps
+		want  []string
+	}{
+		{&privaterdsapi.PrivateRdsApiProps{Image: image, Vpc: publicOnly},
+			[]string{"Vpc: the VPC has no PRIVATE_ISOLATED subnet (it has 2 PUBLIC, 0 PRIVATE_WITH_EGRESS and 0 PRIVATE_ISOLATED subnets)", "NewIsolatedVpc"}},
+		{&privaterdsapi.PrivateRdsApiProps{Image: image, Vpc: publicOnly, VpcSubnets: &awsec2.SubnetSelection{SubnetGroupName: jsii.String("App")}},
+			[]string{`VpcSubnets: the selection (SubnetGroupName "App") matches no subnet of the VPC (it has 2 PUBLIC`}},
+	} {
+		err := privaterdsapi.ValidateProps(c.props)
+		if fmt.Sprint(problemsOf(err)) != fmt.Sprint([]problem{{privaterdsapi.ProblemNoSubnets, strings.SplitN(c.want[0], ":", 2)[0]}}) {
+			t.Fatalf("problems %v, want NoSubnets: %v", problemsOf(err), err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("message %q\ndoes not say %q", err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "There are no") || strings.Contains(err.Error(), "There is no") {
+			t.Errorf("message carries CDK's own error text: %v", err)
 		}
 	}
 }
@@ -284,4 +352,9 @@ func TestStackDependentProps(t *testing.T) {
 		Image:                        scenarios.Image(env),
 		LoadBalancerAccessLogsBucket: awss3.Bucket_FromBucketName(env, jsii.String("Logs"), jsii.String("logs")),
 	})
+}
+
+// windows is a Windows Server 2022 task platform on arch.
+func windows(arch awsecs.CpuArchitecture) *awsecs.RuntimePlatform {
+	return &awsecs.RuntimePlatform{OperatingSystemFamily: awsecs.OperatingSystemFamily_WINDOWS_SERVER_2022_CORE(), CpuArchitecture: arch}
 }
