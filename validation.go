@@ -67,6 +67,11 @@ const (
 	// the construct's interface endpoints in two stacks, which fails to deploy: private
 	// DNS for a service exists once per VPC.
 	ProblemEndpointsInTwoStacks ProblemCode = "EndpointsInTwoStacks"
+	// ProblemDatabaseSecurityGroups (at synthesis): Database has no security groups, so the
+	// construct cannot let the tasks in on it; give them as DatabaseSecurityGroups.
+	ProblemDatabaseSecurityGroups ProblemCode = "DatabaseSecurityGroups"
+	// ProblemDatabaseVpc (at synthesis): Database is in another VPC than the API's.
+	ProblemDatabaseVpc ProblemCode = "DatabaseVpc"
 )
 
 // PropError is one invalid prop and what is allowed instead.
@@ -482,13 +487,8 @@ func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
 // that the construct sets from the database props, none in both Environment and Secrets.
 func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 	reserved := map[string]bool{}
-	if p.DatabaseSecret != nil {
-		for _, k := range []string{"DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT"} {
-			reserved[k] = true
-		}
-	}
-	if p.DatabaseName != nil {
-		reserved["DB_NAME"] = true
+	for _, k := range databaseVariables(p.Database, p.DatabaseSecret != nil, p.DatabaseHost != nil, p.DatabasePort != nil, p.DatabaseName != nil) { // database.go
+		reserved[k] = true
 	}
 	var env map[string]*string
 	if p.Environment != nil {
@@ -521,8 +521,8 @@ func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 }
 
 func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
-	if p.DatabaseSecret == nil && p.DatabaseHost != nil {
-		add(ProblemRequires, "DatabaseHost", "applies only with DatabaseSecret")
+	if p.Database == nil && p.DatabaseSecurityGroups != nil {
+		add(ProblemRequires, "DatabaseSecurityGroups", "applies only with Database")
 	}
 }
 
@@ -536,6 +536,13 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	if p.Database != nil && p.DatabasePort == nil {
 		if c := p.Database.Connections(); c == nil || c.DefaultPort() == nil {
 			out = append(out, PropError{ProblemDatabasePort, "Database and DatabasePort", "Database has no default port: set DatabasePort"})
+		}
+	}
+	if g := p.DatabaseSecurityGroups; p.Database != nil && g != nil {
+		if c := p.Database.Connections(); c != nil && c.SecurityGroups() != nil && len(*c.SecurityGroups()) > 0 {
+			out = append(out, PropError{ProblemConflict, "Database and DatabaseSecurityGroups", "Database has its own security groups; remove DatabaseSecurityGroups"})
+		} else if len(*g) == 0 && p.Vpc != nil && !hasCidr(p.Vpc) {
+			out = append(out, PropError{ProblemUnknownCidr, "DatabaseSecurityGroups", "an empty list sends the tasks' database egress to the VPC's CIDR block, which this VPC does not know: give the database's security groups, or import the VPC with VpcCidrBlock"})
 		}
 	}
 	return out
