@@ -523,6 +523,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 //     endpoint serves its own region only;
 //   - the VPC must not get the construct's endpoints in two stacks
 //     (ProblemEndpointsInTwoStacks).
+//   - the database must have known security groups (ProblemDatabaseSecurityGroups) and
+//     be in the API's VPC (ProblemDatabaseVpc): see Database.
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {

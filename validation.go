@@ -526,8 +526,8 @@ func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
 	}
 }
 
-// checkConstructs validates the props that need the jsii runtime: the VPC's subnets and
-// the database's port.
+// checkConstructs validates the props that need the jsii runtime: the VPC's subnets, the
+// database's port and its security groups.
 func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	var out []PropError
 	if p.Vpc != nil {
