@@ -104,12 +104,32 @@ func databaseEndpoint(db any) (host, port *string) {
 	case awsrds.IDatabaseInstance:
 		return d.DbInstanceEndpointAddress(), d.DbInstanceEndpointPort()
 	case awsrds.IDatabaseCluster:
-		endpoint := d.ClusterEndpoint()
+		var endpoint awsrds.Endpoint
+		if jsiiPanic(func() { endpoint = d.ClusterEndpoint() }) != nil { // see checkDatabaseEndpoint
+			return nil, nil
+		}
+		if endpoint.Port() == nil {
+			return endpoint.Hostname(), nil
+		}
 		return endpoint.Hostname(), databasePortString(*endpoint.Port())
 	case awsrds.IDatabaseProxy:
 		return d.Endpoint(), nil
 	}
 	return nil, nil
+}
+
+// checkDatabaseEndpoint checks, before anything is created, that the host of a cluster
+// can be read when DatabaseHost does not give it: a cluster imported without
+// ClusterEndpointAddress has no endpoint, and CDK throws when it is asked for one.
+func checkDatabaseEndpoint(p *PrivateRdsApiProps) []PropError {
+	d, ok := p.Database.(awsrds.IDatabaseCluster)
+	if !ok || p.DatabaseHost != nil {
+		return nil
+	}
+	if jsiiPanic(func() { d.ClusterEndpoint() }) != nil {
+		return []PropError{{ProblemRequired, "DatabaseHost", "Database is a cluster imported without ClusterEndpointAddress and Port, so its endpoint is unknown: set DatabaseHost, or import the cluster with both"}}
+	}
+	return nil
 }
 
 // databasePortString renders a port as the string an environment variable needs: the

@@ -418,3 +418,9 @@ func TestServiceWaitsForDatabaseRules(t *testing.T) {
 		t.Errorf("%d scenarios with a database, want at least 5 (RdsInstance, ImportedDatabase, TwoApisOneVpc, EveryProp, ExistingAccount)", withDatabase)
 	}
 }
+
+// TestSecretsEncryptionKeys: the key of a secret in Secrets, which an awsecs.Secret does
+// not show, gets its grant when listed.
+func TestSecretsEncryptionKeys(t *testing.T) {
+	decryptsThroughSecretsManager(t, scenario(t, "EveryProp"), scenarios.ApiKeyKeyArn)
+}

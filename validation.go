@@ -538,6 +538,7 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 			out = append(out, PropError{ProblemDatabasePort, "Database and DatabasePort", "Database has no default port: set DatabasePort"})
 		}
 	}
+	out = append(out, checkDatabaseEndpoint(p)...) // database.go
 	if g := p.DatabaseSecurityGroups; p.Database != nil && g != nil {
 		if c := p.Database.Connections(); c != nil && c.SecurityGroups() != nil && len(*c.SecurityGroups()) > 0 {
 			out = append(out, PropError{ProblemConflict, "Database and DatabaseSecurityGroups", "Database has its own security groups; remove DatabaseSecurityGroups"})

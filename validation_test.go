@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
@@ -166,6 +167,10 @@ func TestBadProps(t *testing.T) {
 			p.Database, p.DatabaseHost = withPort, jsii.String("db")
 			p.Environment = &map[string]*string{"DB_HOST": jsii.String("other"), "DB_PORT": jsii.String("1")}
 		}), []problem{{reserved, "Environment"}, {reserved, "Environment"}}},
+		{"cluster imported without its endpoint, no host", with(func(p *P) {
+			p.Database = awsrds.DatabaseCluster_FromDatabaseClusterAttributes(stack, jsii.String("NoEndpoint"), &awsrds.DatabaseClusterAttributes{
+				ClusterIdentifier: jsii.String("orders"), Port: jsii.Number(5432), SecurityGroups: &[]awsec2.ISecurityGroup{dbGroup}})
+		}), []problem{{required, "DatabaseHost"}}},
 		{"database security groups without database", with(func(p *P) { p.DatabaseSecurityGroups = &[]awsec2.ISecurityGroup{dbGroup} }),
 			[]problem{{requires, "DatabaseSecurityGroups"}}},
 		{"database security groups for a database that has its own", with(func(p *P) {

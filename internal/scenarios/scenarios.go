@@ -194,7 +194,11 @@ func TwoApisOneVpc(app awscdk.App) *Built {
 	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{first, second}}
 }
 
-// EveryProp sets every prop that does not conflict with another one.
+// ApiKeyKeyArn is the customer managed key of EveryProp's API_KEY secret.
+const ApiKeyKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+
+// EveryProp sets every prop that does not conflict with another one
+// (DatabaseSecurityGroups does: its Database has its security groups).
 func EveryProp(app awscdk.App) *Built {
 	s := NewStack(app, "EveryProp", Env())
 	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
@@ -202,8 +206,9 @@ func EveryProp(app awscdk.App) *Built {
 	})
 	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
-	apiKey := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("ApiKey"),
-		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"))
+	apiKeyKey := awskms.Key_FromKeyArn(s, jsii.String("ApiKeyKey"), jsii.String(ApiKeyKeyArn))
+	apiKey := awssecretsmanager.Secret_FromSecretAttributes(s, jsii.String("ApiKey"), &awssecretsmanager.SecretAttributes{
+		SecretCompleteArn: jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"), EncryptionKey: apiKeyKey})
 	salt := awsssm.StringParameter_FromSecureStringParameterAttributes(s, jsii.String("SigningSalt"),
 		&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/signing-salt")})
 	logs := accessLogsBucket(s)
@@ -222,6 +227,7 @@ func EveryProp(app awscdk.App) *Built {
 			"API_KEY":      awsecs.Secret_FromSecretsManager(apiKey, nil),
 			"SIGNING_SALT": awsecs.Secret_FromSsmParameter(salt),
 		},
+		SecretsEncryptionKeys:        &[]awskms.IKey{apiKeyKey},
 		LogRetention:                 awslogs.RetentionDays_THREE_MONTHS,
 		Database:                     db,
 		DatabasePort:                 jsii.Number(3306),
