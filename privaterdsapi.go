@@ -240,13 +240,14 @@ type PrivateRdsApiProps struct {
 	// imported one (awsec2.NewConnections with its security groups and default port). The
 	// construct opens the database's port from the tasks' security group, and only from it,
 	// on both sides: the tasks' egress and the database's ingress (also into a group
-	// imported by ID, which CloudFormation takes; the service waits for that rule). It sets
-	// DB_HOST (when the host is known: DatabaseHost, or Database is an RDS instance,
-	// cluster or proxy) and DB_PORT (DatabasePort, else the database's port) as plain
-	// environment, with or without DatabaseSecret. Database must be in the API's VPC
-	// (ProblemDatabaseVpc at synthesis where the two VPCs can be told apart); a Database
-	// whose security groups are unknown fails at synthesis (ProblemDatabaseSecurityGroups,
-	// see DatabaseSecurityGroups).
+	// imported by ID, which CloudFormation takes; the service waits for that rule). With or
+	// without DatabaseSecret, it sets as plain environment DB_HOST when the host is known
+	// (DatabaseHost, or Database is an RDS instance, cluster or proxy) and DB_PORT
+	// (DatabasePort, else the instance's or cluster's port, else the default port of
+	// Database's connections; with DatabaseSecret, see there). Database must be in the
+	// API's VPC (ProblemDatabaseVpc at synthesis where the two VPCs can be told apart); a
+	// Database whose security groups are unknown fails at synthesis
+	// (ProblemDatabaseSecurityGroups, see DatabaseSecurityGroups).
 	//
 	// Default: none; no database rule is written.
 	Database awsec2.IConnectable
