@@ -80,6 +80,8 @@ type settings struct {
 	database       awsec2.IConnectable
 	databasePort   *float64 // nil: the database's default port
 	databaseSecret awssecretsmanager.ISecret
+	databaseGroups []awsec2.ISecurityGroup // nil: Database's own; empty: the user's side
+	secretsKeys    []awskms.IKey
 	databaseHost   *string
 	databaseName   *string
 
@@ -130,6 +132,8 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		database:           p.Database,
 		databasePort:       p.DatabasePort,
 		databaseSecret:     p.DatabaseSecret,
+		databaseGroups:     derefOrNil(p.DatabaseSecurityGroups),
+		secretsKeys:        derefOrNil(p.SecretsEncryptionKeys),
 		databaseHost:       p.DatabaseHost,
 		databaseName:       p.DatabaseName,
 		minCapacity:        orDefault(p.MinCapacity, DefaultMinCapacity),

@@ -6,11 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -116,15 +114,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	a.connections.AllowFrom(a.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
 		jsii.String("Traffic and health checks from the load balancer"))
 
-	if p.database != nil {
-		port := p.database.Connections().DefaultPort()
-		if p.databasePort != nil {
-			port = awsec2.Port_Tcp(p.databasePort)
-		}
-		// Written from the tasks' side so that the database's ingress rule lives in this
-		// stack even when the database is in another one.
-		a.connections.AllowTo(p.database, port, jsii.String("The database, from the privaterdsapi tasks only"))
-	}
+	a.connectDatabase(p) // database.go
 
 	a.Scaling = a.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.minCapacity),
@@ -185,8 +175,7 @@ func scratchVolumes(p *settings) scratch {
 }
 
 // containerVariables returns the container's plain environment and its secrets: the
-// database credentials always as secrets, the host, port and name as plain variables
-// when they come from props or the database construct.
+// user's, and the database's (see addDatabaseVariables).
 func containerVariables(p *settings) (map[string]*string, map[string]awsecs.Secret) {
 	environment := map[string]*string{}
 	secrets := map[string]awsecs.Secret{}
@@ -196,50 +185,8 @@ func containerVariables(p *settings) (map[string]*string, map[string]awsecs.Secr
 	for k, v := range p.secrets {
 		secrets[k] = v
 	}
-	if p.databaseName != nil {
-		environment["DB_NAME"] = p.databaseName
-	}
-	if p.databaseSecret == nil {
-		return environment, secrets
-	}
-	field := func(key string) awsecs.Secret {
-		return awsecs.Secret_FromSecretsManager(p.databaseSecret, jsii.String(key))
-	}
-	secrets["DB_USER"] = field("username")
-	secrets["DB_PASSWORD"] = field("password")
-
-	host, port := databaseEndpoint(p.database)
-	if p.databaseHost != nil {
-		host = p.databaseHost
-	}
-	if p.databasePort != nil {
-		port = portString(*p.databasePort)
-	}
-	if host != nil {
-		environment["DB_HOST"] = host
-	} else {
-		secrets["DB_HOST"] = field("host")
-	}
-	if port != nil {
-		environment["DB_PORT"] = port
-	} else {
-		secrets["DB_PORT"] = field("port")
-	}
+	addDatabaseVariables(p, environment, secrets) // database.go
 	return environment, secrets
-}
-
-// databaseEndpoint returns the host and port of an RDS instance or cluster, the host of
-// a proxy, and nil for anything else.
-func databaseEndpoint(db any) (host, port *string) {
-	switch d := db.(type) {
-	case awsrds.IDatabaseInstance:
-		return d.DbInstanceEndpointAddress(), d.DbInstanceEndpointPort()
-	case awsrds.IDatabaseCluster:
-		return d.ClusterEndpoint().Hostname(), awscdk.Token_AsString(d.ClusterEndpoint().Port(), nil)
-	case awsrds.IDatabaseProxy:
-		return d.Endpoint(), nil
-	}
-	return nil, nil
 }
 
 // ecrHost is the host of an image in an ECR private registry, with the values that

@@ -196,6 +196,15 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: none.
 	Secrets *map[string]awsecs.Secret
+	// SecretsEncryptionKeys are the customer managed KMS keys of Secrets Manager secrets in
+	// Secrets whose keys are imported (awskms.Key_FromKeyArn): an awsecs.Secret does not show
+	// its secret's key, and CDK's grant on an imported key does nothing (aws-cdk #17156).
+	// The execution role gets kms:Decrypt on each, only through Secrets Manager
+	// (kms:ViaService secretsmanager.<region>.amazonaws.com). The key's policy must let the
+	// account's IAM policies grant it (a key's default policy does).
+	//
+	// Default: none; keys made in this app get CDK's grant in their key policy.
+	SecretsEncryptionKeys *[]awskms.IKey
 	// LogRetention is how long the container's logs, the API's access logs and the VPC flow
 	// log are kept. AWS Control Tower's CT.CLOUDWATCH.PR.2 asks for a year or more.
 	//
@@ -251,10 +260,32 @@ type PrivateRdsApiProps struct {
 
 	// Database is the database the tasks talk to: an RDS instance, cluster or proxy, or an
 	// imported one (awsec2.NewConnections with its security groups and default port). The
-	// construct opens the database's port from the tasks' security group, and only from it.
+	// construct opens the database's port from the tasks' security group, and only from it,
+	// on both sides: the tasks' egress and the database's ingress (also into a group
+	// imported by ID, which CloudFormation takes; the service waits for that rule). With or
+	// without DatabaseSecret, it sets as plain environment DB_HOST when the host is known
+	// (DatabaseHost, or Database is an RDS instance, cluster or proxy) and DB_PORT
+	// (DatabasePort, else the instance's or cluster's port, else the default port of
+	// Database's connections; with DatabaseSecret, see there). Database must be in the
+	// API's VPC (ProblemDatabaseVpc at synthesis where the two VPCs can be told apart); a
+	// Database whose security groups are unknown fails at synthesis
+	// (ProblemDatabaseSecurityGroups, see DatabaseSecurityGroups).
 	//
 	// Default: none; no database rule is written.
 	Database awsec2.IConnectable
+	// DatabaseSecurityGroups are the security groups of Database when its connections carry
+	// none: an instance or cluster imported without SecurityGroups, or awsec2.NewConnections
+	// without groups. The construct writes the ingress from the tasks into each (import
+	// them with awsec2.SecurityGroup_FromSecurityGroupId) and the tasks' egress to each. An
+	// empty list says that the database's side is yours: the tasks then get egress on the
+	// database's port to the VPC's CIDR block (which must be known), and you must allow
+	// ServiceSecurityGroup in on the database. Only with Database, and only when its
+	// connections have no security groups (ProblemConflict otherwise).
+	//
+	// Default: the security groups of Database's connections; with none, the tasks get
+	// egress on the database's port to the VPC's CIDR block and synthesis fails with
+	// ProblemDatabaseSecurityGroups.
+	DatabaseSecurityGroups *[]awsec2.ISecurityGroup
 	// DatabasePort is the database's TCP port, for the security group rule and DB_PORT.
 	//
 	// Default: the default port of Database's connections; required when it has none.
@@ -265,11 +296,18 @@ type PrivateRdsApiProps struct {
 	// else from Database when it is an RDS instance or cluster, else from the secret's host
 	// and port keys, which a secret made by CDK's DatabaseInstance or DatabaseCluster has and
 	// an RDS-managed master secret (ManageMasterUserPassword) lacks: ECS fails the task at
-	// start when a referenced key is missing.
+	// start when a referenced key is missing. When the secret has a customer managed key
+	// that CDK cannot grant through the key's policy (an imported key, as in
+	// Secret_FromSecretAttributes with EncryptionKey: awskms.Key_FromKeyArn(...)), the
+	// execution role gets kms:Decrypt on it, only through Secrets Manager
+	// (kms:ViaService secretsmanager.<region>.amazonaws.com).
 	//
-	// Default: none; no DB_* variable is set.
+	// Default: none; the construct injects no credentials. The application then gets them
+	// another way: IAM database authentication (the task role signs a token; grant it with
+	// the database's GrantConnect on api.TaskDefinition.TaskRole()) or its own Secrets.
 	DatabaseSecret awssecretsmanager.ISecret
-	// DatabaseHost is the database's host name, set as DB_HOST.
+	// DatabaseHost is the database's host name, set as DB_HOST, with or without
+	// DatabaseSecret.
 	//
 	// Default: see DatabaseSecret.
 	DatabaseHost *string
@@ -525,7 +563,9 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 //     endpoint serves its own region only;
 //   - the VPC must not get the construct's endpoints in two stacks
 //     (ProblemEndpointsInTwoStacks);
-//   - an image asset must be built for the tasks' RuntimePlatform (ProblemImagePlatform).
+//   - an image asset must be built for the tasks' RuntimePlatform (ProblemImagePlatform);
+//   - the database must have known security groups (ProblemDatabaseSecurityGroups) and
+//     be in the API's VPC (ProblemDatabaseVpc): see Database.
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {

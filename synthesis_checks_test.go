@@ -77,20 +77,8 @@ func agnosticStack(app awscdk.App, name string) awscdk.Stack {
 	return awscdk.NewStack(app, jsii.String(name), nil)
 }
 
-// lookupContext is what `cdk synth` caches in cdk.context.json for
-// Vpc_FromLookup(VpcId: scenarios' imported VPC) in the scenarios' environment.
-func lookupContext() map[string]any {
-	key := "vpc-provider:account=" + scenarios.Account + ":filter.vpc-id=vpc-0a1b2c3d4e5f60718:region=" + scenarios.Region + ":returnAsymmetricSubnets=true"
-	return map[string]any{key: map[string]any{
-		"vpcId":             "vpc-0a1b2c3d4e5f60718",
-		"vpcCidrBlock":      "10.20.0.0/16",
-		"availabilityZones": []any{},
-		"subnetGroups": []any{map[string]any{"name": "Isolated", "type": "Isolated", "subnets": []any{
-			map[string]any{"subnetId": "subnet-0aaaaaaaaaaaaaaa1", "cidr": "10.20.0.0/24", "availabilityZone": "eu-west-1a", "routeTableId": "rtb-0aaaaaaaaaaaaaaa1"},
-			map[string]any{"subnetId": "subnet-0bbbbbbbbbbbbbbb2", "cidr": "10.20.1.0/24", "availabilityZone": "eu-west-1b", "routeTableId": "rtb-0bbbbbbbbbbbbbbb2"},
-		}}},
-	}}
-}
+// lookupContext is what `cdk synth` caches for the scenarios' looked-up VPC.
+func lookupContext() map[string]any { return scenarios.LookupContext() }
 
 func inAz(az string) *awsec2.SubnetSelection {
 	return &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, AvailabilityZones: jsii.Strings(az)}

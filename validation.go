@@ -76,6 +76,11 @@ const (
 	// (PUBLIC or PRIVATE_WITH_EGRESS), against the construct's promise of no internet
 	// path; AllowInternetRoute accepts them.
 	ProblemInternetRoute ProblemCode = "InternetRoute"
+	// ProblemDatabaseSecurityGroups (at synthesis): Database has no security groups, so the
+	// construct cannot let the tasks in on it; give them as DatabaseSecurityGroups.
+	ProblemDatabaseSecurityGroups ProblemCode = "DatabaseSecurityGroups"
+	// ProblemDatabaseVpc (at synthesis): Database is in another VPC than the API's.
+	ProblemDatabaseVpc ProblemCode = "DatabaseVpc"
 )
 
 // PropError is one invalid prop and what is allowed instead.
@@ -496,13 +501,8 @@ func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
 func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
 	injected := injectedVariables(p)
 	reserved := map[string]bool{}
-	if p.DatabaseSecret != nil {
-		for _, k := range []string{"DB_USER", "DB_PASSWORD", "DB_HOST", "DB_PORT"} {
-			reserved[k] = true
-		}
-	}
-	if p.DatabaseName != nil {
-		reserved["DB_NAME"] = true
+	for _, k := range databaseVariables(p.Database, p.DatabaseSecret != nil, p.DatabaseHost != nil, p.DatabasePort != nil, p.DatabaseName != nil) { // database.go
+		reserved[k] = true
 	}
 	var env map[string]*string
 	if p.Environment != nil {
@@ -576,13 +576,13 @@ func isStringToken(s string) bool {
 }
 
 func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
-	if p.DatabaseSecret == nil && p.DatabaseHost != nil {
-		add(ProblemRequires, "DatabaseHost", "applies only with DatabaseSecret")
+	if p.Database == nil && p.DatabaseSecurityGroups != nil {
+		add(ProblemRequires, "DatabaseSecurityGroups", "applies only with Database")
 	}
 }
 
-// checkConstructs validates the props that need the jsii runtime: the VPC's subnets and
-// the database's port.
+// checkConstructs validates the props that need the jsii runtime: the VPC's subnets, the
+// database's port and its security groups.
 func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	var out []PropError
 	if p.Vpc != nil {
@@ -592,6 +592,14 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	if p.Database != nil && p.DatabasePort == nil {
 		if c := p.Database.Connections(); c == nil || c.DefaultPort() == nil {
 			out = append(out, PropError{ProblemDatabasePort, "Database and DatabasePort", "Database has no default port: set DatabasePort"})
+		}
+	}
+	out = append(out, checkDatabaseEndpoint(p)...) // database.go
+	if g := p.DatabaseSecurityGroups; p.Database != nil && g != nil {
+		if c := p.Database.Connections(); c != nil && c.SecurityGroups() != nil && len(*c.SecurityGroups()) > 0 {
+			out = append(out, PropError{ProblemConflict, "Database and DatabaseSecurityGroups", "Database has its own security groups; remove DatabaseSecurityGroups"})
+		} else if len(*g) == 0 && p.Vpc != nil && !hasCidr(p.Vpc) {
+			out = append(out, PropError{ProblemUnknownCidr, "DatabaseSecurityGroups", "an empty list sends the tasks' database egress to the VPC's CIDR block, which this VPC does not know: give the database's security groups, or import the VPC with VpcCidrBlock"})
 		}
 	}
 	return out

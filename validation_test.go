@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
@@ -56,6 +57,13 @@ func TestBadProps(t *testing.T) {
 	})
 	noPort := awsec2.NewConnections(&awsec2.ConnectionsProps{SecurityGroups: &[]awsec2.ISecurityGroup{
 		awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Db"), jsii.String("sg-1"), nil)}})
+	dbGroup := awsec2.SecurityGroup_FromSecurityGroupId(stack, jsii.String("Db2"), jsii.String("sg-2"), nil)
+	withPort := awsec2.NewConnections(&awsec2.ConnectionsProps{SecurityGroups: &[]awsec2.ISecurityGroup{dbGroup}, DefaultPort: awsec2.Port_Tcp(jsii.Number(5432))})
+	noGroups := awsec2.NewConnections(&awsec2.ConnectionsProps{DefaultPort: awsec2.Port_Tcp(jsii.Number(5432))})
+	noCidrVpc := awsec2.Vpc_FromVpcAttributes(stack, jsii.String("NoCidr"), &awsec2.VpcAttributes{
+		VpcId: jsii.String("vpc-2"), AvailabilityZones: jsii.Strings("eu-west-1a"), IsolatedSubnetIds: jsii.Strings("subnet-2"),
+		IsolatedSubnetRouteTableIds: jsii.Strings("rtb-2"),
+	})
 	token := awscdk.NewCfnParameter(stack, jsii.String("Size"), &awscdk.CfnParameterProps{Type: jsii.String("Number")}).ValueAsNumber()
 	stageToken := awscdk.NewCfnParameter(stack, jsii.String("Stage"), &awscdk.CfnParameterProps{Type: jsii.String("String")}).ValueAsString()
 	tokenSecret := awsecs.Secret_FromSecretsManager(awssecretsmanager.Secret_FromSecretNameV2(stack, jsii.String("Token"), jsii.String("token")), nil)
@@ -191,7 +199,23 @@ func TestBadProps(t *testing.T) {
 		{"variable without a value", with(func(p *P) { p.Environment = &map[string]*string{"EMPTY": nil} }), []problem{{required, "Environment"}}},
 		{"variable without a name", with(func(p *P) { p.Environment = &map[string]*string{"": jsii.String("x")} }), []problem{{format, "Environment"}}},
 		{"secret without a secret", with(func(p *P) { p.Secrets = &map[string]awsecs.Secret{"KEY": nil} }), []problem{{required, "Secrets"}}},
-		{"host without secret", with(func(p *P) { p.DatabaseHost = jsii.String("db") }), []problem{{requires, "DatabaseHost"}}},
+		// Without a secret, the construct sets DB_HOST and DB_PORT from the database props.
+		{"environment overrides the host of a database without secret", with(func(p *P) {
+			p.Database, p.DatabaseHost = withPort, jsii.String("db")
+			p.Environment = &map[string]*string{"DB_HOST": jsii.String("other"), "DB_PORT": jsii.String("1")}
+		}), []problem{{reserved, "Environment"}, {reserved, "Environment"}}},
+		{"cluster imported without its endpoint, no host", with(func(p *P) {
+			p.Database = awsrds.DatabaseCluster_FromDatabaseClusterAttributes(stack, jsii.String("NoEndpoint"), &awsrds.DatabaseClusterAttributes{
+				ClusterIdentifier: jsii.String("orders"), Port: jsii.Number(5432), SecurityGroups: &[]awsec2.ISecurityGroup{dbGroup}})
+		}), []problem{{required, "DatabaseHost"}}},
+		{"database security groups without database", with(func(p *P) { p.DatabaseSecurityGroups = &[]awsec2.ISecurityGroup{dbGroup} }),
+			[]problem{{requires, "DatabaseSecurityGroups"}}},
+		{"database security groups for a database that has its own", with(func(p *P) {
+			p.Database, p.DatabaseSecurityGroups = withPort, &[]awsec2.ISecurityGroup{dbGroup}
+		}), []problem{{conflict, "Database and DatabaseSecurityGroups"}}},
+		{"no database security groups, no cidr", with(func(p *P) {
+			p.Vpc, p.Database, p.DatabaseSecurityGroups = noCidrVpc, noGroups, &[]awsec2.ISecurityGroup{}
+		}), []problem{{noCidr, "DatabaseSecurityGroups"}}},
 		{"endpoint subnets with existing endpoints", with(func(p *P) {
 			p.Vpc, p.ExistingEndpoints = isolated, &privaterdsapi.ExistingEndpoints{}
 			p.EndpointSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
@@ -275,6 +299,11 @@ func TestValidPropsPass(t *testing.T) {
 		{Image: image, Environment: &map[string]*string{"PORT": jsii.String("8080"), "API_STAGE": jsii.String("prod")}},
 		{Image: image, ContainerPort: jsii.Number(9000), StageName: jsii.String("v1"),
 			Environment: &map[string]*string{"PORT": jsii.String("9000"), "API_STAGE": jsii.String("v1")}},
+		// A host without a secret (IAM database authentication); a user's DB_HOST where the
+		// construct sets none.
+		{Image: image, DatabaseHost: jsii.String("orders.example.internal")},
+		{Image: image, Database: awsec2.NewConnections(&awsec2.ConnectionsProps{DefaultPort: awsec2.Port_Tcp(jsii.Number(5432))}),
+			Environment: &map[string]*string{"DB_HOST": jsii.String("orders.example.internal")}},
 		{Image: image, HealthCheckPath: jsii.String("/healthz"), HealthCheckHealthyHttpCodes: jsii.String("200,204,300-399"),
 			HealthCheckInterval: awscdk.Duration_Seconds(jsii.Number(5)), HealthCheckTimeout: awscdk.Duration_Seconds(jsii.Number(5)),
 			HealthyThresholdCount: jsii.Number(10), UnhealthyThresholdCount: jsii.Number(2)},

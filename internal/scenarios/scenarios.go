@@ -95,6 +95,7 @@ func All() []Scenario {
 		{"ExistingEndpoints", ExistingEndpoints},
 		{"Hardened", Hardened},
 		{"Development", Development},
+		{"ExistingAccount", ExistingAccount},
 	}
 }
 
@@ -193,7 +194,11 @@ func TwoApisOneVpc(app awscdk.App) *Built {
 	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{first, second}}
 }
 
-// EveryProp sets every prop that does not conflict with another one.
+// ApiKeyKeyArn is the customer managed key of EveryProp's API_KEY secret.
+const ApiKeyKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+
+// EveryProp sets every prop that does not conflict with another one
+// (DatabaseSecurityGroups does: its Database has its security groups).
 func EveryProp(app awscdk.App) *Built {
 	s := NewStack(app, "EveryProp", Env())
 	db := awsec2.NewConnections(&awsec2.ConnectionsProps{
@@ -201,8 +206,9 @@ func EveryProp(app awscdk.App) *Built {
 	})
 	secret := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("DatabaseSecret"),
 		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
-	apiKey := awssecretsmanager.Secret_FromSecretCompleteArn(s, jsii.String("ApiKey"),
-		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"))
+	apiKeyKey := awskms.Key_FromKeyArn(s, jsii.String("ApiKeyKey"), jsii.String(ApiKeyKeyArn))
+	apiKey := awssecretsmanager.Secret_FromSecretAttributes(s, jsii.String("ApiKey"), &awssecretsmanager.SecretAttributes{
+		SecretCompleteArn: jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-key-AbCdEf"), EncryptionKey: apiKeyKey})
 	salt := awsssm.StringParameter_FromSecureStringParameterAttributes(s, jsii.String("SigningSalt"),
 		&awsssm.SecureStringParameterAttributes{ParameterName: jsii.String("/orders/signing-salt")})
 	logs := accessLogsBucket(s)
@@ -221,6 +227,7 @@ func EveryProp(app awscdk.App) *Built {
 			"API_KEY":      awsecs.Secret_FromSecretsManager(apiKey, nil),
 			"SIGNING_SALT": awsecs.Secret_FromSsmParameter(salt),
 		},
+		SecretsEncryptionKeys:        &[]awskms.IKey{apiKeyKey},
 		LogRetention:                 awslogs.RetentionDays_THREE_MONTHS,
 		Database:                     db,
 		DatabasePort:                 jsii.Number(3306),
@@ -313,5 +320,57 @@ func Development(app awscdk.App) *Built {
 		CapacityProviderStrategies: &[]*awsecs.CapacityProviderStrategy{{CapacityProvider: jsii.String("FARGATE_SPOT"), Weight: jsii.Number(1)}},
 		RuntimePlatform:            &awsecs.RuntimePlatform{CpuArchitecture: awsecs.CpuArchitecture_ARM64(), OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX()},
 		ContainerInsights:          jsii.Bool(false),
+	})
+}
+
+// LookupContext is what `cdk synth` caches in cdk.context.json for
+// awsec2.Vpc_FromLookup(VpcId: the scenarios' existing VPC) in the scenarios' environment:
+// the VPC of ImportedVpc, with its two isolated subnets and their route tables. The key
+// is the one CDK reports as missing context without it.
+func LookupContext() map[string]any {
+	key := "vpc-provider:account=" + Account + ":filter.vpc-id=vpc-0a1b2c3d4e5f60718:region=" + Region + ":returnAsymmetricSubnets=true"
+	return map[string]any{key: map[string]any{
+		"vpcId":             "vpc-0a1b2c3d4e5f60718",
+		"vpcCidrBlock":      "10.20.0.0/16",
+		"availabilityZones": []any{},
+		"subnetGroups": []any{map[string]any{"name": "Isolated", "type": "Isolated", "subnets": []any{
+			map[string]any{"subnetId": "subnet-0aaaaaaaaaaaaaaa1", "cidr": "10.20.0.0/24", "availabilityZone": "eu-west-1a", "routeTableId": "rtb-0aaaaaaaaaaaaaaa1"},
+			map[string]any{"subnetId": "subnet-0bbbbbbbbbbbbbbb2", "cidr": "10.20.1.0/24", "availabilityZone": "eu-west-1b", "routeTableId": "rtb-0bbbbbbbbbbbbbbb2"},
+		}}},
+	}}
+}
+
+// SecretKeyArn is the customer managed key of ExistingAccount's database secret.
+const SecretKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+// ExistingAccount is the setup of a user who adopts the construct in an existing
+// account (the README's "Adopting into an existing account"): the VPC looked up (its
+// isolated subnets from cdk.context.json, here set on the stack), a PostgreSQL instance
+// made by hand, imported with its security group ID, and its secret imported by complete
+// ARN, encrypted with a customer managed key.
+func ExistingAccount(app awscdk.App) *Built {
+	s := NewStack(app, "ExistingAccount", Env())
+	for k, v := range LookupContext() {
+		s.Node().SetContext(jsii.String(k), v)
+	}
+	vpc := awsec2.Vpc_FromLookup(s, jsii.String("Vpc"), &awsec2.VpcLookupOptions{VpcId: jsii.String("vpc-0a1b2c3d4e5f60718")})
+	db := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(s, jsii.String("Database"), &awsrds.DatabaseInstanceAttributes{
+		InstanceIdentifier:      jsii.String("orders"),
+		InstanceEndpointAddress: jsii.String("orders.abcdefghijkl.eu-west-1.rds.amazonaws.com"),
+		Port:                    jsii.Number(5432),
+		SecurityGroups: &[]awsec2.ISecurityGroup{
+			awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DatabaseSecurityGroup"), jsii.String("sg-0d1e2f3a4b5c6d7e8"), nil),
+		},
+	})
+	secret := awssecretsmanager.Secret_FromSecretAttributes(s, jsii.String("DatabaseSecret"), &awssecretsmanager.SecretAttributes{
+		SecretCompleteArn: jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0f1e2d3c-AbCdEf"),
+		EncryptionKey:     awskms.Key_FromKeyArn(s, jsii.String("SecretKey"), jsii.String(SecretKeyArn)),
+	})
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:          Image(s),
+		Vpc:            vpc,
+		Database:       db,
+		DatabaseSecret: secret,
+		DatabaseName:   jsii.String("orders"),
 	})
 }
