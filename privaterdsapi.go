@@ -51,17 +51,36 @@ const (
 	VpcLinkV2 VpcLinkVersion = "V2"
 )
 
-// ExistingEndpoints tells the construct that the VPC already has the interface endpoints
-// (with private DNS) and the S3 gateway endpoint that the tasks need, so that it creates
-// none.
+// ExistingEndpoints tells the construct which VPC endpoints the VPC already has outside
+// the app (made in the console or by another tool), so that it creates only the others.
+// Endpoints made in the same app need no declaration: the construct finds and reuses
+// them (see PrivateEndpoints). Every PrivateRdsApi of one VPC should be given the same
+// ExistingEndpoints: one that creates an endpoint another declares existing is an error
+// (ProblemConflict) when it comes first, a failed deploy when it comes after.
 type ExistingEndpoints struct {
 	// SecurityGroups are the security groups of the existing interface endpoints. The
 	// construct allows HTTPS (443) from the tasks' security group into each of them, and
-	// from the tasks to them.
+	// from the tasks to them; the service waits for those rules (DependsOn).
 	//
 	// Default: none. The tasks then get egress on 443 to the VPC's CIDR block, and the owner
 	// of the endpoints must allow the tasks' security group (ServiceSecurityGroup) in.
 	SecurityGroups *[]awsec2.ISecurityGroup
+	// Services are the interface endpoints (with private DNS) that exist, for example
+	// &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_ECR(),
+	// awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER()}: the construct creates the other
+	// interface endpoints the tasks need (see PrivateEndpoints), and EndpointSubnets then
+	// applies to those. An empty list says that none exists.
+	//
+	// Default: nil, every interface endpoint the tasks need exists (ecr.api, ecr.dkr, logs,
+	// secretsmanager or ssm for the injected secrets, ssmmessages with
+	// EnableExecuteCommand, AdditionalEndpoints).
+	Services *[]awsec2.InterfaceVpcEndpointAwsService
+	// S3GatewayEndpoint says whether the S3 gateway endpoint exists on the tasks' route
+	// tables. With false, the construct creates one on the route tables that no S3 gateway
+	// endpoint of the app has.
+	//
+	// Default: true.
+	S3GatewayEndpoint *bool
 }
 
 // PrivateRdsApiProps configures a PrivateRdsApi. Pointer fields left nil take the
@@ -393,9 +412,13 @@ type PrivateRdsApi struct {
 	FlowLog awsec2.FlowLog
 	// FlowLogGroup is the flow log's log group; nil when Props.Vpc was given.
 	FlowLogGroup awslogs.LogGroup
-	// Endpoints are the VPC endpoints, shared by every PrivateRdsApi in the VPC; nil with
-	// Props.ExistingEndpoints.
+	// Endpoints are the VPC endpoints, shared by every PrivateRdsApi in the VPC; nil when
+	// the construct creates none (Props.ExistingEndpoints, or endpoints made elsewhere in
+	// the app, cover every need).
 	Endpoints *PrivateEndpoints
+	// ReusedEndpoints are the VPC's endpoints made elsewhere in the app before this
+	// construct, which the tasks use instead of new ones (see PrivateEndpoints).
+	ReusedEndpoints []awsec2.CfnVPCEndpoint
 
 	// ServiceSecurityGroup is the tasks' security group.
 	ServiceSecurityGroup awsec2.SecurityGroup
@@ -485,7 +508,10 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 //     ProblemImageRegion): the tasks have no internet path, and the VPC's ecr.dkr
 //     endpoint serves its own region only;
 //   - the VPC must not get the construct's endpoints in two stacks
-//     (ProblemEndpointsInTwoStacks).
+//     (ProblemEndpointsInTwoStacks);
+//   - an endpoint of the VPC found at construction must have private DNS
+//     (ProblemEndpointWithoutPrivateDns), and none made after the construct may duplicate
+//     one it created (ProblemDuplicateEndpoint).
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {
@@ -493,6 +519,7 @@ func (a *PrivateRdsApi) Validate() error {
 	if pe := a.checkImage(); pe != nil { // fargate.go
 		problems = append(problems, *pe)
 	}
+	problems = append(problems, a.checkLateEndpoints()...) // endpoints.go
 	if len(problems) == 0 {
 		return nil
 	}
