@@ -552,7 +552,7 @@ func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOr
 			failure = "its ARN " + s + " names neither ssm nor secretsmanager"
 		}
 	}
-	warn(a, "privaterdsapi:secretSource", fmt.Sprintf(
+	warn(a.Construct, "privaterdsapi:secretSource", fmt.Sprintf(
 		"Secrets[%s]: cannot tell whether the secret comes from Secrets Manager or SSM Parameter Store (%s), so the construct creates both the secretsmanager and the ssm interface endpoints (one of them is billed for nothing). "+
 			"Pass it as awsecs.Secret_FromSecretsManager or awsecs.Secret_FromSsmParameter of a secret or parameter whose ARN names its service (an import by name or complete ARN)",
 		name, firstLine(failure)))
@@ -655,10 +655,6 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 				jsii.String("HTTPS to the existing VPC interface endpoints"), nil)
 		}
 	}
-	// Tasks started before their endpoints and rules exist cannot pull their image, and the
-	// circuit breaker would roll the first deployment back: the service waits for them.
-	deps = append(ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup), deps...)
-	a.Service.Node().AddDependency(deps...)
 	if p.s3PrefixListId != nil {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.s3PrefixListId), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint"), nil)
@@ -666,6 +662,11 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint; the subnets have no internet route"), nil)
 	}
+	// Tasks started before their endpoints and rules exist cannot pull their image, and the
+	// circuit breaker would roll the first deployment back: the service waits for them
+	// (the S3 egress to a prefix list is a rule resource of its own too).
+	deps = append(ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup), deps...)
+	a.Service.Node().AddDependency(deps...)
 }
 
 // useEndpoints finds the endpoints the tasks need, in the set of the VPC, among the VPC's
@@ -762,7 +763,7 @@ func (a *PrivateRdsApi) coveredRouteTables(found []vpcEndpoint) map[string]bool 
 			continue
 		}
 		if ep.routeTables == nil {
-			warn(a, "privaterdsapi:s3RouteTables", fmt.Sprintf(
+			warn(a.Construct, "privaterdsapi:s3RouteTables", fmt.Sprintf(
 				"cannot read the route tables of the VPC's S3 gateway endpoint %s, so the construct puts its own S3 gateway endpoint on the tasks' route tables; where both are on one route table the deploy fails (RouteAlreadyExists). "+
 					"Give that endpoint RouteTableIds as a list of IDs, or declare it with ExistingEndpoints", ep.path))
 			continue
@@ -790,7 +791,7 @@ func (a *PrivateRdsApi) connectReused(ep vpcEndpoint, https awsec2.Port, importe
 	}
 	ids := ep.cfn.SecurityGroupIds()
 	if ids == nil || len(*ids) == 0 {
-		warn(a, "privaterdsapi:endpointSecurityGroup", fmt.Sprintf(
+		warn(a.Construct, "privaterdsapi:endpointSecurityGroup", fmt.Sprintf(
 			"the VPC's interface endpoint %s has no SecurityGroupIds, so it has the VPC's default security group, which admits only its own members: the tasks get HTTPS egress to the VPC's CIDR block, but no rule lets them in. Give the endpoint a security group", ep.path))
 		if hasCidr(a.Vpc) {
 			a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https, jsii.String(description), nil)
@@ -984,7 +985,7 @@ func (a *PrivateRdsApi) checkLateEndpoints() []PropError {
 		reused[*c.Node().Path()] = true
 	}
 	var out []PropError
-	for _, ep := range endpointsOfVpc(scanApp(a), e.vpc, identity) {
+	for _, ep := range endpointsOfVpc(scanApp(a.Construct), e.vpc, identity) {
 		if reused[ep.path] {
 			continue
 		}
