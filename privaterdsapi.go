@@ -117,12 +117,14 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: 2.
 	MaxAzs *float64
-	// ExistingEndpoints, when set, says that Vpc already has the VPC endpoints the tasks
-	// need (ecr.api, ecr.dkr, logs, secretsmanager when a secret is injected, and the S3
-	// gateway on the tasks' route tables). Only with Vpc.
+	// ExistingEndpoints, when set, says which VPC endpoints the tasks need (ecr.api,
+	// ecr.dkr, logs, secretsmanager or ssm for the injected secrets, and the S3 gateway on
+	// the tasks' route tables) Vpc already has outside the app: all of them, or those of
+	// its Services and S3GatewayEndpoint. Endpoints made in the app need no declaration
+	// (see PrivateEndpoints). Only with Vpc.
 	//
-	// Default: nil; the construct creates the endpoints, once per VPC: every PrivateRdsApi
-	// in the same VPC shares them (see PrivateEndpoints).
+	// Default: nil; the construct creates the endpoints the VPC does not have in the app,
+	// once per VPC: every PrivateRdsApi in the same VPC shares them (see PrivateEndpoints).
 	ExistingEndpoints *ExistingEndpoints
 	// EndpointSubnets are the subnets of the interface endpoints (at most one per
 	// availability zone is used). Interface endpoints are billed per endpoint and per AZ,
@@ -134,7 +136,8 @@ type PrivateRdsApiProps struct {
 	// its logs or read its secrets: new tasks fail to start. The endpoints are shared per
 	// VPC: an API that sets EndpointSubnets must select the same subnets as the endpoints
 	// already have (ProblemConflict at synthesis otherwise); an API that leaves it unset
-	// uses the endpoints as they are. Not with ExistingEndpoints.
+	// uses the endpoints as they are. Not with an ExistingEndpoints without Services (the
+	// construct then creates no interface endpoint).
 	//
 	// Default: the tasks' subnets (VpcSubnets).
 	EndpointSubnets *awsec2.SubnetSelection
