@@ -15,22 +15,6 @@ import (
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
-// isolatedVpc is a VPC with two isolated subnets only, as a user makes it with CDK, with
-// more props (such as GatewayEndpoints) from more.
-func isolatedVpc(s awscdk.Stack, more *awsec2.VpcProps) awsec2.Vpc {
-	props := awsec2.VpcProps{}
-	if more != nil {
-		props = *more
-	}
-	props.MaxAzs = jsii.Number(2)
-	props.NatGateways = jsii.Number(0)
-	props.RestrictDefaultSecurityGroup = jsii.Bool(false)
-	props.SubnetConfiguration = &[]*awsec2.SubnetConfiguration{{
-		Name: jsii.String("Isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24),
-	}}
-	return awsec2.NewVpc(s, jsii.String("Vpc"), &props)
-}
-
 // endpointsAre asserts every VPC endpoint of the template by service: the logical id
 // prefix of each (one entry per endpoint, in logical id order).
 func endpointsAre(t *testing.T, s *synthesized, want map[string][]string) {
@@ -111,6 +95,21 @@ func TestServicesWaitForEveryHttpsRule(t *testing.T) {
 	}
 }
 
+// TestAdoptedEndpointsAreReused: a VPC with an S3 gateway endpoint from
+// VpcProps.GatewayEndpoints and a logs endpoint from Vpc.AddInterfaceEndpoint gets neither
+// a second time; the tasks reach the logs endpoint through its own group.
+func TestAdoptedEndpointsAreReused(t *testing.T) {
+	s := scenario(t, "AdoptedEndpoints")
+	ours := privaterdsapi.EndpointsId
+	endpointsAre(t, s, map[string][]string{"s3": {"VpcS3"}, "logs": {"VpcLogs"}, "ecr.api": {ours}, "ecr.dkr": {ours}})
+	tasksReach(t, s, "Api", "LogsEndpointSecurityGroup")
+	tasksReach(t, s, "Api", ours)
+	api := s.built.Apis[0]
+	if api.Endpoints.S3 != nil || len(api.ReusedEndpoints) != 1 || !strings.HasSuffix(*api.ReusedEndpoints[0].Node().Path(), "/Vpc/Logs/Resource") {
+		t.Errorf("Endpoints.S3 = %v, ReusedEndpoints = %v; want no S3 gateway of the construct's and the logs endpoint reused", api.Endpoints.S3, api.ReusedEndpoints)
+	}
+}
+
 // TestEndpointsTheAppAlreadyHas: endpoints of the VPC made in the app before the API,
 // however made, are reused; those made after fail synthesis; ExistingEndpoints says
 // which exist outside the app.
@@ -118,23 +117,6 @@ func TestEndpointsTheAppAlreadyHas(t *testing.T) {
 	logs := awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS
 	ours := "PrivateRdsApiEndpoints"
 	cases := []mistake{
-		{name: "VpcProps.GatewayEndpoints and Vpc.AddInterfaceEndpoint before the API", check: func(t *testing.T, s *synthesized) {
-			endpointsAre(t, s, map[string][]string{"s3": {"VpcS3"}, "logs": {"VpcLogs"}, "ecr.api": {ours}, "ecr.dkr": {ours}})
-			tasksReach(t, s, "Api", "VpcLogsSecurityGroup")
-			tasksReach(t, s, "Api", ours)
-			servicesWaitForHttpsRules(t, s)
-			api := s.built.Apis[0]
-			if api.Endpoints.S3 != nil || len(api.ReusedEndpoints) != 1 {
-				t.Errorf("Endpoints.S3 = %v, ReusedEndpoints = %v; want no S3 gateway of the construct's and the logs endpoint reused", api.Endpoints.S3, api.ReusedEndpoints)
-			}
-		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
-			s := envStack(app, "Adopted")
-			vpc := isolatedVpc(s, &awsec2.VpcProps{GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
-				"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
-			}})
-			vpc.AddInterfaceEndpoint(jsii.String("Logs"), &awsec2.InterfaceVpcEndpointOptions{Service: logs()})
-			return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc})}
-		}},
 		{name: "an S3 gateway on one route table of two", check: func(t *testing.T, s *synthesized) {
 			endpointsAre(t, s, map[string][]string{"s3": {"NetworkVpcS3", ours}, "logs": {ours}, "ecr.api": {ours}, "ecr.dkr": {ours}})
 			var tables []string
