@@ -112,24 +112,56 @@ func sameObject(a, b awsec2.IVpc) bool {
 }
 
 // appScan is what the construct tree of an app holds that the endpoints care about: the
-// sets of endpoints of the PrivateRdsApi constructs and every AWS::EC2::VPCEndpoint,
-// in tree order. One jsii call reads the tree; the Go types tell the rest.
+// sets of endpoints of the PrivateRdsApi constructs and the AWS::EC2::VPCEndpoint
+// resources made outside them, in tree order.
 type appScan struct {
 	sets      []*PrivateEndpoints
 	endpoints []awsec2.CfnVPCEndpoint
 }
 
+// scanApp reads the app of scope. Each construct jsii hands to Go stays in its object
+// store for the process's life, so the construct's own parts are not read: a set of
+// endpoints is kept as a set, an account role skipped, and of a PrivateRdsApi only the
+// VPC it created (where a user may add endpoints) is read; the rest of the tree is read
+// one subtree at a time, its Go types telling the rest.
 func scanApp(scope constructs.IConstruct) appScan {
 	var s appScan
-	for _, c := range *scope.Node().Root().Node().FindAll(constructs.ConstructOrder_PREORDER) {
+	s.children(scope.Node().Root())
+	return s
+}
+
+// children reads the children of scope, a stage or a stack, one by one.
+func (s *appScan) children(scope constructs.IConstruct) {
+	for _, c := range *scope.Node().Children() {
 		switch x := c.(type) {
 		case *PrivateEndpoints:
 			s.sets = append(s.sets, x)
+		case *ApiGatewayAccountRole:
+		case *PrivateRdsApi:
+			if x.FlowLog != nil { // the construct created the VPC
+				s.subtree(x.Vpc)
+			}
+		case awscdk.Stack, awscdk.Stage:
+			s.children(x)
 		case awsec2.CfnVPCEndpoint:
 			s.endpoints = append(s.endpoints, x)
+		case awscdk.CfnElement: // a parameter, output or resource: no endpoints below it
+		default:
+			s.subtree(c)
 		}
 	}
-	return s
+}
+
+// subtree reads every construct under c, with one jsii call.
+func (s *appScan) subtree(c constructs.IConstruct) {
+	for _, x := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		switch y := x.(type) {
+		case *PrivateEndpoints:
+			s.sets = append(s.sets, y)
+		case awsec2.CfnVPCEndpoint:
+			s.endpoints = append(s.endpoints, y)
+		}
+	}
 }
 
 // onlyOwn says whether every endpoint of the app is one of the sets', known from their

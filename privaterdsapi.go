@@ -494,7 +494,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 		panic(&ValidationError{Path: childPath(scope, id), Problems: problems})
 	}
 	p := resolve(props, d) // defaults.go
-	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id), stack: awscdk.Stack_Of(scope)}
+	this := &PrivateRdsApi{stack: awscdk.Stack_Of(scope)}
+	constructs.NewConstruct_Override(this, scope, id) // the tree gives this Go struct back (see ToString)
 
 	this.buildNetwork(p)                                             // vpc.go
 	this.buildLoadBalancer(p)                                        // nlb.go
@@ -504,6 +505,11 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	this.Node().AddValidation(&synthesisChecks{this})
 	return this
 }
+
+// ToString is the construct's path. It makes the Go struct the construct's own object in
+// jsii (an overriding method, see constructs.NewConstruct_Override), so that the
+// construct tree gives it back (the endpoints' scan of the app knows it).
+func (a *PrivateRdsApi) ToString() *string { return a.Node().Path() }
 
 // Validate makes the checks that need values known only at synthesis, and returns a
 // *ValidationError with the construct's path and every problem, or nil:
