@@ -115,7 +115,8 @@ func TestAdoptedEndpointsAreReused(t *testing.T) {
 // which exist outside the app.
 func TestEndpointsTheAppAlreadyHas(t *testing.T) {
 	logs := awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS
-	ours := "PrivateRdsApiEndpoints"
+	ours := privaterdsapi.EndpointsId
+	var network awscdk.Stack // of the cross-stack case
 	cases := []mistake{
 		{name: "an S3 gateway on one route table of two", check: func(t *testing.T, s *synthesized) {
 			endpointsAre(t, s, map[string][]string{"s3": {"NetworkVpcS3", ours}, "logs": {ours}, "ecr.api": {ours}, "ecr.dkr": {ours}})
@@ -176,6 +177,22 @@ func TestEndpointsTheAppAlreadyHas(t *testing.T) {
 			})
 			return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: again})}
 		}},
+		{name: "an endpoint in the VPC's stack, the API in another", check: func(t *testing.T, s *synthesized) {
+			s.count(t, "AWS::EC2::VPCEndpoint", 0) // ecr.api, ecr.dkr and S3 are in the VPC's stack
+			s.has(t, "AWS::EC2::SecurityGroupIngress", map[string]any{"FromPort": 443,
+				"GroupId":               map[string]any{"Fn::ImportValue": assertions.Match_StringLikeRegexp(jsii.String("LogsSecurityGroup"))},
+				"SourceSecurityGroupId": map[string]any{"Fn::GetAtt": []any{s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id, "GroupId"}}})
+			servicesWaitForHttpsRules(t, s)
+			if n := len(*network.Dependencies()); n != 0 {
+				t.Errorf("the VPC's stack depends on %d stacks, want none (a cycle with the API's)", n)
+			}
+		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+			network = envStack(app, "Network")
+			vpc := privaterdsapi.NewIsolatedVpc(network, jsii.String("Network"), nil).Vpc
+			vpc.AddInterfaceEndpoint(jsii.String("Logs"), &awsec2.InterfaceVpcEndpointOptions{Service: logs()})
+			s := envStack(app, "Orders")
+			return s, []*privaterdsapi.PrivateRdsApi{api(s, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc})}
+		}},
 		{name: "an interface endpoint added after the API", path: "LateLogs/Api",
 			want: []problem{{privaterdsapi.ProblemDuplicateEndpoint, "Vpc"}},
 			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
@@ -223,6 +240,16 @@ func TestEndpointsTheAppAlreadyHas(t *testing.T) {
 			return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: scenarios.ImportedVpc(s),
 				ExistingEndpoints: &privaterdsapi.ExistingEndpoints{Services: &[]awsec2.InterfaceVpcEndpointAwsService{}}}
 		})},
+		{name: "ExistingEndpoints names a service another API of the VPC created", path: "Declared/Billing",
+			want: []problem{{privaterdsapi.ProblemConflict, "ExistingEndpoints"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				s := envStack(app, "Declared")
+				vpc := scenarios.ImportedVpc(s)
+				first := api(s, "Orders", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc})
+				second := api(s, "Billing", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc,
+					ExistingEndpoints: &privaterdsapi.ExistingEndpoints{Services: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_ECR()}}})
+				return s, []*privaterdsapi.PrivateRdsApi{first, second}
+			}},
 		{name: "a secret of unknown origin", check: func(t *testing.T, s *synthesized) {
 			got := keys(serviceNames(s))
 			if !contains(got, "ssm") || !contains(got, "secretsmanager") {

@@ -574,7 +574,7 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 		}
 		return []PropError{{ProblemNoSubnets, prop, msg}}
 	}
-	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && !hasCidr(p.Vpc) {
+	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && (e.Services == nil || len(*e.Services) > 0) && !hasCidr(p.Vpc) {
 		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
 	}
 	if e := p.ExistingEndpoints; e == nil || (e.S3GatewayEndpoint != nil && !*e.S3GatewayEndpoint) {
