@@ -312,7 +312,6 @@ func newEndpoints(k setKey, subnets *awsec2.SubnetSelection, plan endpointsPlan)
 	if !plan.s3External {
 		if uncovered := uncoveredSubnets(k.vpc, subnets, plan.s3Covered); uncovered != nil {
 			e.newS3(uncovered)
-			e.s3Subnets = uncovered
 		}
 	}
 	return e
@@ -326,13 +325,14 @@ func (e *PrivateEndpoints) securityGroup() awsec2.SecurityGroup {
 	return e.SecurityGroup
 }
 
+// newS3 creates the S3 gateway endpoint on the route tables of subnets.
 func (e *PrivateEndpoints) newS3(subnets *awsec2.SubnetSelection) {
 	e.S3 = awsec2.NewGatewayVpcEndpoint(e.Construct, jsii.String("S3"), &awsec2.GatewayVpcEndpointProps{
 		Vpc:     e.vpc,
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{subnets},
 	})
-	e.routeTableIds = nil
+	e.s3Subnets, e.routeTableIds = subnets, nil
 }
 
 // uncoveredSubnets is selection without the subnets whose route table is covered:
@@ -404,7 +404,6 @@ func (e *PrivateEndpoints) routeS3(subnets *awsec2.SubnetSelection, covered map[
 	if e.S3 == nil {
 		if uncovered := uncoveredSubnets(e.vpc, subnets, covered); uncovered != nil {
 			e.newS3(uncovered)
-			e.s3Subnets = uncovered
 		}
 		return
 	}
@@ -740,9 +739,14 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 			default:
 				if ep, ok := findInterface(found, svc.name); ok {
 					reuse = append(reuse, ep)
-					if ep.privateDns != nil && !*ep.privateDns {
+					switch {
+					case ep.privateDns == nil:
+						warn(a.Construct, "privaterdsapi:endpointPrivateDns", fmt.Sprintf(
+							"cannot tell whether the VPC's interface endpoint %s (%s) has private DNS (PrivateDnsEnabled is a token): the tasks use it and reach it only with private DNS on. "+
+								"Give PrivateDnsEnabled a literal true", ep.path, svc.name))
+					case !*ep.privateDns:
 						a.problems = append(a.problems, PropError{ProblemEndpointWithoutPrivateDns, "Vpc", fmt.Sprintf(
-							"the VPC's interface endpoint %s (%s) has private DNS off, so the tasks, which call %s by its public name, would not reach it; the construct cannot add a second one. "+
+							"the VPC's interface endpoint %s (%s) has private DNS off, so the tasks, which call %s by its public name, would not reach it, and the construct does not add a second endpoint for a service the VPC has. "+
 								"Turn its private DNS on (PrivateDnsEnabled: true; CloudFormation's default for a CfnVPCEndpoint is false), or remove it so that the construct creates one",
 							ep.path, svc.name, svc.name)})
 					}
@@ -751,7 +755,7 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 				create = append(create, svc)
 			}
 		}
-		for name := range external {
+		for _, name := range slices.Sorted(maps.Keys(external)) {
 			if e != nil && e.Interfaces[name] != nil {
 				a.problems = append(a.problems, PropError{ProblemConflict, "ExistingEndpoints", fmt.Sprintf(
 					"Services names %s, which another PrivateRdsApi of this VPC created (%s): a second one with private DNS fails to deploy. Give every PrivateRdsApi of this VPC the same ExistingEndpoints",
