@@ -258,14 +258,14 @@ func (a *PrivateRdsApi) databaseInOtherVpc(p *settings) bool {
 	if p.vpc == nil {
 		return true
 	}
-	if vpc == a.Vpc {
+	if sameObject(vpc, a.Vpc) { // endpoints.go
 		return false
 	}
 	identity := func(v awsec2.IVpc) (string, string, string) {
 		stack := awscdk.Stack_Of(v)
 		path := *stack.Node().Path()
-		k, literal := vpcIdentity(v, stack, path)
-		return k.identity, literal, path
+		id, literal := vpcIdentity(v.VpcId(), stack, path, *v.Node().Path())
+		return id, literal, path
 	}
 	apiId, apiLiteral, apiStack := identity(a.Vpc)
 	dbId, dbLiteral, dbStack := identity(vpc)

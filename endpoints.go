@@ -3,9 +3,10 @@ package privaterdsapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -33,102 +34,178 @@ const EndpointsId = "PrivateRdsApiEndpoints"
 // Vpc_FromLookup, share one set), else the construct that creates it. The same VPC ID
 // with endpoints in two stacks of one app is an error at synthesis
 // (ProblemEndpointsInTwoStacks): give the APIs of the other stacks ExistingEndpoints.
+// The set is found again in the construct tree (a child of the stack), not in state of
+// the package: nothing outlives the app.
+//
+// Endpoints the VPC already has in the app, however they were made
+// (awsec2.VpcProps.GatewayEndpoints, Vpc.AddGatewayEndpoint, Vpc.AddInterfaceEndpoint,
+// NewInterfaceVpcEndpoint, a raw NewCfnVPCEndpoint; known by their AWS::EC2::VPCEndpoint
+// resource, in any stack), are reused when they exist before the PrivateRdsApi is
+// created: an interface endpoint of a needed service with private DNS is used instead of
+// a new one, and the tasks get HTTPS to its security groups (the ingress rule is written
+// on those groups, the service waits for it); an S3 gateway endpoint's route tables get
+// no second one. A needed interface endpoint without private DNS (CloudFormation's
+// default for a raw CfnVPCEndpoint; CDK's InterfaceVpcEndpoint turns it on) is an error
+// at synthesis (ProblemEndpointWithoutPrivateDns), as is an endpoint added to the VPC
+// after the PrivateRdsApi that duplicates one it created (ProblemDuplicateEndpoint):
+// create it before the API, so that the API reuses it. Endpoints outside the app are
+// declared with ExistingEndpoints.
 type PrivateEndpoints struct {
 	constructs.Construct
 
-	// SecurityGroup guards the interface endpoints.
+	// SecurityGroup guards the interface endpoints; nil while the set has none (every
+	// interface endpoint the tasks need existed already).
 	SecurityGroup awsec2.SecurityGroup
 	// Interfaces are the interface endpoints by service short name, such as "ecr.api".
 	Interfaces map[string]awsec2.InterfaceVpcEndpoint
-	// S3 is the S3 gateway endpoint.
+	// S3 is the S3 gateway endpoint; nil while every route table of the tasks already has
+	// one (from the app or ExistingEndpoints).
 	S3 awsec2.GatewayVpcEndpoint
 
-	vpc       awsec2.IVpc
-	stackPath string
+	vpc awsec2.IVpc
+	// identity is the VPC's identity (see vpcIdentity) and literal its literal VPC ID;
+	// both empty for a VPC the construct has just created, known by vpc.
+	identity, literal string
+	stackPath         string
 	// subnets is the selection the endpoints were created with; subnetIds, its subnets as
 	// the interface endpoints have them, and routeTableIds, the S3 gateway's route tables,
 	// are read only when another API's selection differs from it.
 	subnets       *awsec2.SubnetSelection
 	subnetIds     string
 	routeTableIds []*string
+	// s3Subnets are the subnets the S3 gateway endpoint was created with.
+	s3Subnets *awsec2.SubnetSelection
 }
+
+// ToString is the set's construct path. It makes the Go struct the construct's own object
+// in jsii (an overriding method, see constructs.NewConstruct_Override), so that the tree
+// gives it back.
+func (e *PrivateEndpoints) ToString() *string { return e.Node().Path() }
 
 // lookupDummyVpcId is the VPC ID of the placeholder VPC that Vpc_FromLookup returns
 // while its context is missing (aws-cdk-lib's DUMMY_VPC_PROPS): the CLI then looks the
 // VPC up and synthesizes again, so such a VPC has no identity yet.
 const lookupDummyVpcId = "vpc-12345"
 
-var (
-	endpointsMu sync.Mutex
-	// endpointsByVpc holds the endpoints by the IVpc object they serve, found again with no
-	// jsii call.
-	endpointsByVpc = map[awsec2.IVpc]*PrivateEndpoints{}
-	// endpointsByIdentity holds the sets of endpoints of each VPC identity in each app,
-	// one per stack, the first created first.
-	endpointsByIdentity = map[appVpc][]*PrivateEndpoints{}
-)
-
-// appVpc is a VPC's identity in one app, known by the construct tree's root (see
-// vpcIdentity).
-type appVpc struct {
-	app      constructs.IConstruct
-	identity string
-}
-
-// byIdentity returns the sets of endpoints of the VPC known as k: own is the set in the
-// stack at stackPath, first the app's first set (in any stack); nil when there is none.
-// The caller holds endpointsMu.
-func byIdentity(k appVpc, stackPath string) (own, first *PrivateEndpoints) {
-	sets := endpointsByIdentity[k]
-	for _, e := range sets {
-		if e.stackPath == stackPath {
-			own = e
-			break
-		}
-	}
-	if len(sets) > 0 {
-		first = sets[0]
-	}
-	return own, first
-}
-
-// vpcIdentity names vpc as deployed, in its app. A literal VPC ID names it across the
-// app ("vpc:" and the ID, also returned as literal); anything else names it within its
-// stack, at stackPath (the resolved reference), or by its construct path when even that
-// cannot be had (a lookup still pending).
-func vpcIdentity(vpc awsec2.IVpc, stack awscdk.Stack, stackPath string) (k appVpc, literal string) {
-	k.app = vpc.Node().Root()
+// vpcIdentity names the VPC with ID vpcId as deployed, in its app. A literal VPC ID names
+// it across the app ("vpc:" and the ID, also returned as literal); anything else names it
+// within its stack, at stackPath (the resolved reference), or by path, its construct path,
+// when even that cannot be had (a lookup still pending).
+func vpcIdentity(vpcId *string, stack awscdk.Stack, stackPath, path string) (identity, literal string) {
 	var resolved any
-	if jsiiPanic(func() { resolved = stack.Resolve(vpc.VpcId()) }) == nil {
+	if jsiiPanic(func() { resolved = stack.Resolve(vpcId) }) == nil {
 		if id, ok := resolved.(string); ok && id != lookupDummyVpcId {
-			k.identity = "vpc:" + id
-			return k, id
+			return "vpc:" + id, id
 		}
 		if _, ok := resolved.(string); !ok {
 			b, _ := json.Marshal(resolved)
-			k.identity = "ref:" + stackPath + ":" + string(b)
-			return k, ""
+			return "ref:" + stackPath + ":" + string(b), ""
 		}
 	}
-	k.identity = "path:" + *vpc.Node().Path()
-	return k, ""
+	return "path:" + path, ""
+}
+
+// sameObject says whether two IVpc are one Go object, without panicking on values Go
+// cannot compare.
+func sameObject(a, b awsec2.IVpc) bool {
+	return a != nil && b != nil && reflect.TypeOf(a).Comparable() && reflect.TypeOf(b).Comparable() && a == b
+}
+
+// appScan is what the construct tree of an app holds that the endpoints care about: the
+// sets of endpoints of the PrivateRdsApi constructs and the AWS::EC2::VPCEndpoint
+// resources made outside them, in tree order.
+type appScan struct {
+	sets      []*PrivateEndpoints
+	endpoints []awsec2.CfnVPCEndpoint
+}
+
+// scanApp reads the app of scope. Each construct jsii hands to Go stays in its object
+// store for the process's life, so the construct's own parts are not read: a set of
+// endpoints is kept as a set, an account role skipped, and of a PrivateRdsApi only the
+// VPC it created (where a user may add endpoints) is read; the rest of the tree is read
+// one subtree at a time, its Go types telling the rest.
+func scanApp(scope constructs.IConstruct) appScan {
+	var s appScan
+	s.children(scope.Node().Root())
+	return s
+}
+
+// children reads the children of scope, a stage or a stack, one by one.
+func (s *appScan) children(scope constructs.IConstruct) {
+	for _, c := range *scope.Node().Children() {
+		switch x := c.(type) {
+		case *PrivateEndpoints:
+			s.sets = append(s.sets, x)
+		case *ApiGatewayAccountRole:
+		case *PrivateRdsApi:
+			if x.FlowLog != nil { // the construct created the VPC
+				s.subtree(x.Vpc)
+			}
+		case awscdk.Stack, awscdk.Stage:
+			s.children(x)
+		case awsec2.CfnVPCEndpoint:
+			s.endpoints = append(s.endpoints, x)
+		case awscdk.CfnElement: // a parameter, output or resource: no endpoints below it
+		default:
+			s.subtree(c)
+		}
+	}
+}
+
+// subtree reads every construct under c, with one jsii call.
+func (s *appScan) subtree(c constructs.IConstruct) {
+	for _, x := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		switch y := x.(type) {
+		case *PrivateEndpoints:
+			s.sets = append(s.sets, y)
+		case awsec2.CfnVPCEndpoint:
+			s.endpoints = append(s.endpoints, y)
+		}
+	}
+}
+
+// onlyOwn says whether every endpoint of the app is one of the sets', known from their
+// numbers with no jsii call.
+func (s appScan) onlyOwn() bool {
+	own := 0
+	for _, e := range s.sets {
+		own += len(e.Interfaces)
+		if e.S3 != nil {
+			own++
+		}
+	}
+	return own == len(s.endpoints)
+}
+
+// setsOf returns the sets of endpoints of vpc (known by identity, or by the object for a
+// VPC the construct created): own is the set in the stack at stackPath, first the app's
+// first set in tree order; nil when there is none.
+func (s appScan) setsOf(vpc awsec2.IVpc, identity, stackPath string) (own, first *PrivateEndpoints) {
+	for _, e := range s.sets {
+		if !sameObject(e.vpc, vpc) && (e.identity == "" || e.identity != identity) {
+			continue
+		}
+		if first == nil {
+			first = e
+		}
+		if own == nil && (e.stackPath == stackPath || sameObject(e.vpc, vpc)) {
+			own = e
+		}
+	}
+	return own, first
 }
 
 // EndpointsOf returns the endpoints that PrivateRdsApi created for vpc (or for another
 // import of the same VPC in the app, preferring the set in vpc's stack), or nil.
 func EndpointsOf(vpc awsec2.IVpc) *PrivateEndpoints {
-	endpointsMu.Lock()
-	e := endpointsByVpc[vpc]
-	endpointsMu.Unlock()
-	if e != nil {
-		return e
-	}
 	stack := awscdk.Stack_Of(vpc)
 	stackPath := *stack.Node().Path()
-	k, _ := vpcIdentity(vpc, stack, stackPath)
-	endpointsMu.Lock()
-	defer endpointsMu.Unlock()
-	own, first := byIdentity(k, stackPath)
+	path := *vpc.Node().Path()
+	if e, ok := stack.Node().TryFindChild(jsii.String(endpointsIdFor(pathInStack(path, stackPath)))).(*PrivateEndpoints); ok {
+		return e
+	}
+	identity, _ := vpcIdentity(vpc.VpcId(), stack, stackPath, path)
+	own, first := scanApp(vpc).setsOf(vpc, identity, stackPath)
 	if own != nil {
 		return own
 	}
@@ -156,86 +233,147 @@ func endpointsIdFor(relPath string) string {
 	return EndpointsId + "-" + strings.ReplaceAll(relPath, "/", "-")
 }
 
-// sharedEndpoints returns the endpoints of vpc, created on first use in subnets. fresh
-// says that the construct has just created vpc, which has no endpoints yet and no
-// identity to look up; stack is the VPC's stack when known, else nil; relPath is the
-// VPC's construct path relative to that stack when known without asking, else "". When
-// the VPC's literal ID already has endpoints in another stack of the app, it also
-// returns the problem, and a set of this stack's own, so that construction completes and
-// synthesis reports the problem.
-func sharedEndpoints(vpc awsec2.IVpc, subnets *awsec2.SubnetSelection, fresh bool, stack awscdk.Stack, relPath string) (*PrivateEndpoints, *PropError) {
-	endpointsMu.Lock()
-	defer endpointsMu.Unlock()
-	if e := endpointsByVpc[vpc]; e != nil {
-		return e, nil
-	}
+// endpointsPlan is what one PrivateRdsApi needs created: whether the set needs its
+// security group (an interface endpoint is missing), and the route tables that already
+// have an S3 gateway endpoint (by ID, as the subnets give them), or all of them.
+type endpointsPlan struct {
+	interfaces bool
+	s3Covered  map[string]bool
+	s3External bool
+}
+
+// setKey is where the set of endpoints of a VPC is, or goes.
+type setKey struct {
+	vpc               awsec2.IVpc
+	stack             awscdk.Stack
+	stackPath         string
+	relPath           string
+	identity, literal string
+}
+
+// findEndpoints returns the set of endpoints of vpc in its stack, or nil, and where a new
+// one goes. fresh says that the construct has just created vpc, which has no endpoints
+// yet and no identity to look up; stack is the VPC's stack when known, else nil; relPath
+// is the VPC's construct path relative to that stack when known without asking, else "";
+// scan is the app's tree (nil with fresh). When the VPC's literal ID already has endpoints
+// in another stack of the app, it also returns the problem, so that construction
+// completes (with a set of this stack's own) and synthesis reports the problem.
+func findEndpoints(vpc awsec2.IVpc, fresh bool, stack awscdk.Stack, relPath string, scan *appScan) (*PrivateEndpoints, setKey, *PropError) {
 	if stack == nil {
 		stack = awscdk.Stack_Of(vpc)
 	}
+	k := setKey{vpc: vpc, stack: stack, relPath: relPath}
 	// The stack's path names the set only for VPCs found again by identity, which a VPC
 	// the construct has just created never is.
-	var stackPath string
 	if !fresh || relPath == "" {
-		stackPath = *stack.Node().Path()
+		k.stackPath = *stack.Node().Path()
 	}
+	var vpcPath string
 	if relPath == "" {
-		relPath = pathInStack(*vpc.Node().Path(), stackPath)
+		vpcPath = *vpc.Node().Path()
+		k.relPath = pathInStack(vpcPath, k.stackPath)
 	}
-	var (
-		k       appVpc
-		problem *PropError
-	)
-	if !fresh {
-		var literal string
-		k, literal = vpcIdentity(vpc, stack, stackPath)
-		own, first := byIdentity(k, stackPath)
-		if first != nil && first.stackPath != stackPath {
-			problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
-				"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
-					"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
-				literal, first.stackPath, stackPath, stackPath, first.stackPath)}
-		}
-		if own != nil {
-			endpointsByVpc[vpc] = own
-			return own, problem
-		}
+	if fresh {
+		return nil, k, nil
 	}
+	if vpcPath == "" {
+		vpcPath = k.stackPath + "/" + k.relPath
+	}
+	k.identity, k.literal = vpcIdentity(vpc.VpcId(), stack, k.stackPath, vpcPath)
+	own, first := scan.setsOf(vpc, k.identity, k.stackPath)
+	var problem *PropError
+	if first != nil && first.stackPath != k.stackPath && first.literal != "" {
+		problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
+			"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
+				"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
+			k.literal, first.stackPath, k.stackPath, k.stackPath, first.stackPath)}
+	}
+	return own, k, problem
+}
+
+// newEndpoints creates the set of endpoints at k, with the security group when plan has
+// interface endpoints to create, and the S3 gateway endpoint on the route tables of
+// subnets that plan does not cover.
+func newEndpoints(k setKey, subnets *awsec2.SubnetSelection, plan endpointsPlan) *PrivateEndpoints {
 	e := &PrivateEndpoints{
-		Construct:  constructs.NewConstruct(stack, jsii.String(endpointsIdFor(relPath))),
 		Interfaces: map[string]awsec2.InterfaceVpcEndpoint{},
-		vpc:        vpc,
-		stackPath:  stackPath,
+		vpc:        k.vpc,
+		identity:   k.identity,
+		literal:    k.literal,
+		stackPath:  k.stackPath,
 		subnets:    subnets,
 	}
-	e.SecurityGroup = closedSecurityGroup(e.Construct, "SecurityGroup", vpc, "VPC interface endpoints: HTTPS from the privaterdsapi tasks only")
+	constructs.NewConstruct_Override(e, k.stack, jsii.String(endpointsIdFor(k.relPath)))
+	if plan.interfaces {
+		e.securityGroup()
+	}
 	// CDK puts the gateway on the route tables of subnets; routeS3 adds those of other
 	// APIs' subnets.
+	if !plan.s3External {
+		if uncovered := uncoveredSubnets(k.vpc, subnets, plan.s3Covered); uncovered != nil {
+			e.newS3(uncovered)
+		}
+	}
+	return e
+}
+
+// securityGroup returns the interface endpoints' security group, created on first use.
+func (e *PrivateEndpoints) securityGroup() awsec2.SecurityGroup {
+	if e.SecurityGroup == nil {
+		e.SecurityGroup = closedSecurityGroup(e.Construct, "SecurityGroup", e.vpc, "VPC interface endpoints: HTTPS from the privaterdsapi tasks only")
+	}
+	return e.SecurityGroup
+}
+
+// newS3 creates the S3 gateway endpoint on the route tables of subnets.
+func (e *PrivateEndpoints) newS3(subnets *awsec2.SubnetSelection) {
 	e.S3 = awsec2.NewGatewayVpcEndpoint(e.Construct, jsii.String("S3"), &awsec2.GatewayVpcEndpointProps{
-		Vpc:     vpc,
+		Vpc:     e.vpc,
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{subnets},
 	})
-	if !fresh {
-		endpointsByIdentity[k] = append(endpointsByIdentity[k], e)
+	e.s3Subnets, e.routeTableIds = subnets, nil
+}
+
+// uncoveredSubnets is selection without the subnets whose route table is covered:
+// selection itself when nothing is covered, nil when every subnet is.
+func uncoveredSubnets(vpc awsec2.IVpc, selection *awsec2.SubnetSelection, covered map[string]bool) *awsec2.SubnetSelection {
+	if len(covered) == 0 {
+		return selection
 	}
-	endpointsByVpc[vpc] = e
-	return e, problem
+	var keep []awsec2.ISubnet
+	for _, s := range *vpc.SelectSubnets(selection).Subnets {
+		if !covered[*s.RouteTable().RouteTableId()] {
+			keep = append(keep, s)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return &awsec2.SubnetSelection{Subnets: &keep}
 }
 
 // interfaceSubnetIds are the subnets an interface endpoint gets from selection (one per
-// availability zone), resolved in stack, as a string to compare selections by.
-func interfaceSubnetIds(vpc awsec2.IVpc, stack awscdk.Stack, selection *awsec2.SubnetSelection) string {
+// availability zone), resolved in stack, as a string to compare selections by; ok is
+// false, with what failed, when they cannot be read.
+func interfaceSubnetIds(vpc awsec2.IVpc, stack awscdk.Stack, selection *awsec2.SubnetSelection) (ids string, failure any) {
+	if selection == nil {
+		return "", "no selection"
+	}
 	onePerAz := *selection
 	onePerAz.OnePerAz = jsii.Bool(true)
 	var resolved any
-	if jsiiPanic(func() { resolved = stack.Resolve(vpc.SelectSubnets(&onePerAz).SubnetIds) }) != nil {
-		return ""
+	if failure = jsiiPanic(func() { resolved = stack.Resolve(vpc.SelectSubnets(&onePerAz).SubnetIds) }); failure != nil {
+		return "", failure
 	}
-	b, _ := json.Marshal(resolved)
-	return string(b)
+	b, err := json.Marshal(resolved)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
-// require creates the interface endpoints of services that do not exist yet.
+// require creates the interface endpoints of services, which the set does not have.
 func (e *PrivateEndpoints) require(services []endpointService) {
 	for _, svc := range services {
 		if _, ok := e.Interfaces[svc.name]; ok {
@@ -247,7 +385,7 @@ func (e *PrivateEndpoints) require(services []endpointService) {
 			Subnets:           e.subnets,
 			PrivateDnsEnabled: jsii.Bool(true),
 			Open:              jsii.Bool(false),
-			SecurityGroups:    &[]awsec2.ISecurityGroup{e.SecurityGroup},
+			SecurityGroups:    &[]awsec2.ISecurityGroup{e.securityGroup()},
 		})
 	}
 }
@@ -259,18 +397,25 @@ type endpointService struct {
 	service func() awsec2.InterfaceVpcEndpointAwsService
 }
 
-// routeS3 puts the S3 gateway endpoint also on the route tables of subnets, when they
-// are not the subnets it was created with (whose route tables CDK wrote).
-func (e *PrivateEndpoints) routeS3(subnets *awsec2.SubnetSelection) {
-	if sameSelection(subnets, e.subnets) {
+// routeS3 puts the S3 gateway endpoint also on the route tables of subnets that neither
+// it (CDK wrote those of the subnets it was created with) nor an existing gateway
+// (covered) has, creating it when the set has none yet.
+func (e *PrivateEndpoints) routeS3(subnets *awsec2.SubnetSelection, covered map[string]bool) {
+	if e.S3 == nil {
+		if uncovered := uncoveredSubnets(e.vpc, subnets, covered); uncovered != nil {
+			e.newS3(uncovered)
+		}
+		return
+	}
+	if sameSelection(subnets, e.s3Subnets) {
 		return
 	}
 	if e.routeTableIds == nil {
-		e.routeTableIds = routeTablesOf(e.vpc, e.subnets)
+		e.routeTableIds = routeTablesOf(e.vpc, e.s3Subnets)
 	}
 	added := false
 	for _, id := range routeTablesOf(e.vpc, subnets) {
-		known := false
+		known := covered[*id]
 		for _, have := range e.routeTableIds {
 			known = known || *have == *id
 		}
@@ -283,6 +428,14 @@ func (e *PrivateEndpoints) routeS3(subnets *awsec2.SubnetSelection) {
 		ids := append([]*string(nil), e.routeTableIds...)
 		e.S3.Node().DefaultChild().(awsec2.CfnVPCEndpoint).AddPropertyOverride(jsii.String("RouteTableIds"), &ids)
 	}
+}
+
+// s3RouteTables are the route tables the set's S3 gateway endpoint is on.
+func (e *PrivateEndpoints) s3RouteTables() []*string {
+	if e.routeTableIds == nil {
+		e.routeTableIds = routeTablesOf(e.vpc, e.s3Subnets)
+	}
+	return e.routeTableIds
 }
 
 // routeTablesOf are the route table IDs of the subnets that selection selects.
@@ -365,11 +518,14 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []endpointService {
 		{"logs", awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS},
 	}
 	secretsManager, ssm := p.databaseSecret != nil, false
-	for _, secret := range p.secrets {
-		if a.isSsmParameter(secret) {
+	for _, name := range slices.Sorted(maps.Keys(p.secrets)) {
+		switch a.secretSource(name, p.secrets[name]) {
+		case fromSsm:
 			ssm = true
-		} else {
+		case fromSecretsManager:
 			secretsManager = true
+		default: // what cannot be known gets both, and a warning
+			ssm, secretsManager = true, true
 		}
 	}
 	if secretsManager {
@@ -388,24 +544,59 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []endpointService {
 	return services
 }
 
-// isSsmParameter says whether an ECS secret comes from SSM Parameter Store: its ARN,
-// resolved, names the ssm service ("arn:aws:ssm:..." or a Fn::Join with ":ssm:").
-// Anything unreadable counts as Secrets Manager.
-func (a *PrivateRdsApi) isSsmParameter(secret awsecs.Secret) bool {
-	var resolved any
-	if jsiiPanic(func() { resolved = a.stack.Resolve(secret.Arn()) }) != nil {
-		return false
+// secretOrigin is the service an ECS secret is read from.
+type secretOrigin int
+
+const (
+	unknownOrigin secretOrigin = iota
+	fromSecretsManager
+	fromSsm
+)
+
+// secretSource says where the ECS secret of the variable name comes from. A secret of
+// Secret_FromSecretsManager (or ...Version) says whether it uses a JSON field, one of
+// Secret_FromSsmParameter does not; else its ARN, resolved, names the service
+// (":ssm:" or ":secretsmanager:"). What cannot be told is warned about: the caller then
+// creates both endpoints, so that the task can start either way.
+func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOrigin {
+	var (
+		hasField *bool
+		resolved any
+	)
+	failure := jsiiPanic(func() { hasField = secret.HasField() })
+	if failure == nil && hasField != nil {
+		return fromSecretsManager
 	}
-	b, err := json.Marshal(resolved)
-	return err == nil && strings.Contains(string(b), ":ssm:")
+	if failure == nil {
+		failure = jsiiPanic(func() { resolved = a.stack.Resolve(secret.Arn()) })
+	}
+	if failure == nil {
+		b, err := json.Marshal(resolved)
+		switch s := string(b); {
+		case err != nil:
+			failure = err
+		case strings.Contains(s, ":ssm:"):
+			return fromSsm
+		case strings.Contains(s, ":secretsmanager:"):
+			return fromSecretsManager
+		default:
+			failure = "its ARN " + s + " names neither ssm nor secretsmanager"
+		}
+	}
+	warn(a.Construct, "privaterdsapi:secretSource", fmt.Sprintf(
+		"Secrets[%s]: cannot tell whether the secret comes from Secrets Manager or SSM Parameter Store (%s), so the construct creates both the secretsmanager and the ssm interface endpoints (one of them is billed for nothing). "+
+			"Pass it as awsecs.Secret_FromSecretsManager or awsecs.Secret_FromSsmParameter of a secret or parameter whose ARN names its service (an import by name or complete ARN)",
+		name, firstLine(failure)))
+	return unknownOrigin
 }
 
-// shareEndpoints returns the VPC's endpoints, created in EndpointSubnets (else the
-// tasks' subnets) on first use, and records the problems synthesis reports: the VPC's
-// endpoints in another stack, EndpointSubnets that select no subnet or other subnets than
-// the endpoints already have. relPath is the construct's path relative to its stack
-// when known without a jsii call (see pathAtStackRoot), else "".
-func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string) *PrivateEndpoints {
+// shareEndpoints returns the VPC's set of endpoints, created in EndpointSubnets (else
+// the tasks' subnets) on first use when plan has anything to create, else nil, and
+// records the problems synthesis reports: the VPC's endpoints in another stack,
+// EndpointSubnets that select no subnet or other subnets than the endpoints already have
+// (or subnets that cannot be compared). relPath is the construct's path relative to its
+// stack when known without a jsii call (see pathAtStackRoot), else "".
+func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string, scan *appScan, plan func(*PrivateEndpoints) endpointsPlan) (*PrivateEndpoints, endpointsPlan) {
 	subnets := a.Subnets
 	if p.endpointSubnets != nil {
 		if selected, failure := selectSubnets(a.Vpc, p.endpointSubnets); len(selected) == 0 {
@@ -429,50 +620,72 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string) *PrivateEndp
 			vpcRelPath = relPath + "/" + isolatedVpcPath
 		}
 	}
-	e, problem := sharedEndpoints(a.Vpc, subnets, p.vpc == nil, vpcStack, vpcRelPath)
+	e, k, problem := findEndpoints(a.Vpc, p.vpc == nil, vpcStack, vpcRelPath, scan)
 	if problem != nil {
 		a.problems = append(a.problems, *problem)
 	}
-	if p.endpointSubnets != nil && subnets == p.endpointSubnets && !sameSelection(subnets, e.subnets) {
-		stack := awscdk.Stack_Of(a.Vpc)
-		if e.subnetIds == "" {
-			e.subnetIds = interfaceSubnetIds(a.Vpc, stack, e.subnets)
+	todo := plan(e)
+	if e == nil {
+		if !todo.interfaces && (todo.s3External || uncoveredSubnets(a.Vpc, subnets, todo.s3Covered) == nil) &&
+			(todo.s3External || uncoveredSubnets(a.Vpc, a.Subnets, todo.s3Covered) == nil) {
+			return nil, todo // every endpoint exists: nothing to create
 		}
-		if got := interfaceSubnetIds(a.Vpc, stack, subnets); got != e.subnetIds {
-			a.problems = append(a.problems, PropError{ProblemConflict, "EndpointSubnets", fmt.Sprintf(
-				"selects the subnets %s, but the VPC's endpoints (shared by every PrivateRdsApi of the VPC) are in %s: give every PrivateRdsApi of this VPC the same EndpointSubnets, or set it on the first one only",
-				got, e.subnetIds)})
-		}
+		e = newEndpoints(k, subnets, todo)
 	}
-	return e
+	if p.endpointSubnets != nil && subnets == p.endpointSubnets && !sameSelection(subnets, e.subnets) {
+		a.compareEndpointSubnets(e, subnets)
+	}
+	return e, todo
 }
 
-// connectEndpoints gives the tasks their way to AWS services: the shared endpoints (or
-// the existing ones) and S3, with task egress limited to HTTPS towards them. relPath is
-// as shareEndpoints has it.
+// compareEndpointSubnets records a problem when subnets, this API's EndpointSubnets, are
+// not the subnets of the set's interface endpoints, or when either cannot be read.
+func (a *PrivateRdsApi) compareEndpointSubnets(e *PrivateEndpoints, subnets *awsec2.SubnetSelection) {
+	stack := awscdk.Stack_Of(a.Vpc)
+	var failure any
+	if e.subnetIds == "" {
+		e.subnetIds, failure = interfaceSubnetIds(a.Vpc, stack, e.subnets)
+	}
+	got, gotFailure := interfaceSubnetIds(a.Vpc, stack, subnets)
+	switch {
+	case failure != nil || gotFailure != nil:
+		why := failure
+		if why == nil {
+			why = gotFailure
+		}
+		a.problems = append(a.problems, PropError{ProblemUnreadable, "EndpointSubnets", fmt.Sprintf(
+			"cannot be compared with the subnets of the VPC's endpoints (shared by every PrivateRdsApi of the VPC): %s. Give every PrivateRdsApi of this VPC the same EndpointSubnets value, or set it on the first one only",
+			firstLine(why))})
+	case got != e.subnetIds:
+		a.problems = append(a.problems, PropError{ProblemConflict, "EndpointSubnets", fmt.Sprintf(
+			"selects the subnets %s, but the VPC's endpoints (shared by every PrivateRdsApi of the VPC) are in %s: give every PrivateRdsApi of this VPC the same EndpointSubnets, or set it on the first one only",
+			got, e.subnetIds)})
+	}
+}
+
+// connectEndpoints gives the tasks their way to AWS services: the shared endpoints, the
+// VPC's endpoints made elsewhere in the app, those of ExistingEndpoints, and S3, with
+// task egress limited to HTTPS towards them. relPath is as shareEndpoints has it.
 func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 	https := awsec2.Port_Tcp(jsii.Number(443))
-	switch {
-	case p.existingEndpoints == nil:
-		a.Endpoints = a.shareEndpoints(p, relPath)
-		a.Endpoints.require(a.endpointServices(p))
-		a.Endpoints.routeS3(a.Subnets)
-		a.connections.AllowTo(a.Endpoints.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
-	case p.existingEndpoints.SecurityGroups != nil && len(*p.existingEndpoints.SecurityGroups) > 0:
-		for _, sg := range *p.existingEndpoints.SecurityGroups {
-			a.connections.AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
+	ex := p.existingEndpoints
+	var deps []constructs.IDependable
+	if ex == nil || ex.Services != nil || (ex.S3GatewayEndpoint != nil && !*ex.S3GatewayEndpoint) {
+		deps = a.useEndpoints(p, relPath, https)
+	}
+	if ex != nil {
+		switch {
+		case ex.SecurityGroups != nil && len(*ex.SecurityGroups) > 0:
+			for _, sg := range *ex.SecurityGroups {
+				a.connections.AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
+				// The ingress rule is written under the group when it is in this stack.
+				deps = append(deps, sg)
+			}
+		case ex.Services == nil || len(*ex.Services) > 0:
+			a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https,
+				jsii.String("HTTPS to the existing VPC interface endpoints"), nil)
 		}
-	default:
-		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https,
-			jsii.String("HTTPS to the existing VPC interface endpoints"), nil)
 	}
-	// Tasks started before their endpoints and rules exist cannot pull their image, and the
-	// circuit breaker would roll the first deployment back: the service waits for them.
-	deps := ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup)
-	if a.Endpoints != nil {
-		deps = append(deps, a.Endpoints.Construct)
-	}
-	a.Service.Node().AddDependency(deps...)
 	if p.s3PrefixListId != nil {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.s3PrefixListId), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint"), nil)
@@ -480,4 +693,361 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint; the subnets have no internet route"), nil)
 	}
+	// Tasks started before their endpoints and rules exist cannot pull their image, and the
+	// circuit breaker would roll the first deployment back: the service waits for them
+	// (the S3 egress to a prefix list is a rule resource of its own too).
+	deps = append(ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup), deps...)
+	a.Service.Node().AddDependency(deps...)
+}
+
+// useEndpoints finds the endpoints the tasks need, in the set of the VPC, among the VPC's
+// endpoints made elsewhere in the app (reused) and in ExistingEndpoints, creates the
+// missing ones in the set, connects the tasks to them, and returns what the service must
+// wait for.
+func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.Port) []constructs.IDependable {
+	ex := p.existingEndpoints
+	needed := a.endpointServices(p)
+	external := map[string]bool{}
+	if ex != nil && ex.Services != nil {
+		for _, s := range *ex.Services {
+			if s != nil {
+				external[*s.ShortName()] = true
+			}
+		}
+	}
+	s3External := ex != nil && (ex.S3GatewayEndpoint == nil || *ex.S3GatewayEndpoint)
+
+	var (
+		scan  *appScan
+		found []vpcEndpoint
+	)
+	if p.vpc != nil { // a VPC the construct has just created has no endpoints
+		s := scanApp(a.Vpc)
+		scan = &s
+		found = endpointsOfVpc(s, a.Vpc, nil)
+	}
+	var (
+		create, useSet []endpointService
+		reuse          []vpcEndpoint
+	)
+	plan := func(e *PrivateEndpoints) endpointsPlan {
+		for _, svc := range needed {
+			switch {
+			case e != nil && e.Interfaces[svc.name] != nil:
+				useSet = append(useSet, svc)
+			case external[svc.name]:
+			default:
+				if ep, ok := findInterface(found, svc.name); ok {
+					reuse = append(reuse, ep)
+					switch {
+					case ep.privateDns == nil:
+						warn(a.Construct, "privaterdsapi:endpointPrivateDns", fmt.Sprintf(
+							"cannot tell whether the VPC's interface endpoint %s (%s) has private DNS (PrivateDnsEnabled is a token): the tasks use it and reach it only with private DNS on. "+
+								"Give PrivateDnsEnabled a literal true", ep.path, svc.name))
+					case !*ep.privateDns:
+						a.problems = append(a.problems, PropError{ProblemEndpointWithoutPrivateDns, "Vpc", fmt.Sprintf(
+							"the VPC's interface endpoint %s (%s) has private DNS off, so the tasks, which call %s by its public name, would not reach it, and the construct does not add a second endpoint for a service the VPC has. "+
+								"Turn its private DNS on (PrivateDnsEnabled: true; CloudFormation's default for a CfnVPCEndpoint is false), or remove it so that the construct creates one",
+							ep.path, svc.name, svc.name)})
+					}
+					continue
+				}
+				create = append(create, svc)
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(external)) {
+			if e != nil && e.Interfaces[name] != nil {
+				a.problems = append(a.problems, PropError{ProblemConflict, "ExistingEndpoints", fmt.Sprintf(
+					"Services names %s, which another PrivateRdsApi of this VPC created (%s): a second one with private DNS fails to deploy. Give every PrivateRdsApi of this VPC the same ExistingEndpoints",
+					name, *e.Interfaces[name].Node().Path())})
+			}
+		}
+		todo := endpointsPlan{interfaces: len(create) > 0, s3External: s3External}
+		if !s3External {
+			todo.s3Covered = a.coveredRouteTables(found)
+		}
+		return todo
+	}
+	e, todo := a.shareEndpoints(p, relPath, scan, plan)
+	a.Endpoints = e
+	var deps []constructs.IDependable
+	if e != nil {
+		e.require(create)
+		if !todo.s3External {
+			e.routeS3(a.Subnets, todo.s3Covered)
+		}
+		if len(create)+len(useSet) > 0 {
+			a.connections.AllowTo(e.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
+		}
+		deps = append(deps, e.Construct)
+	}
+	imported := map[string]bool{}
+	for _, ep := range reuse {
+		a.ReusedEndpoints = append(a.ReusedEndpoints, ep.cfn)
+		deps = append(deps, a.connectReused(ep, https, imported)...)
+	}
+	return deps
+}
+
+// coveredRouteTables are the route tables that an S3 gateway endpoint of found has, by
+// ID as the template has them; a gateway whose route tables cannot be read is warned
+// about.
+func (a *PrivateRdsApi) coveredRouteTables(found []vpcEndpoint) map[string]bool {
+	covered := map[string]bool{}
+	for _, ep := range found {
+		if !ep.gateway || !strings.HasSuffix(ep.service, ".s3") {
+			continue
+		}
+		if ep.routeTables == nil {
+			warn(a.Construct, "privaterdsapi:s3RouteTables", fmt.Sprintf(
+				"cannot read the route tables of the VPC's S3 gateway endpoint %s, so the construct puts its own S3 gateway endpoint on the tasks' route tables; where both are on one route table the deploy fails (RouteAlreadyExists). "+
+					"Give that endpoint RouteTableIds as a list of IDs, or declare it with ExistingEndpoints", ep.path))
+			continue
+		}
+		for _, id := range ep.routeTables {
+			covered[id] = true
+		}
+	}
+	return covered
+}
+
+// connectReused gives the tasks HTTPS to a reused interface endpoint's security groups,
+// rules on both sides, and returns the groups (the ingress rule is written under the group
+// when it is in the tasks' stack, and the service waits for it). imported are the group
+// IDs already imported for raw endpoints.
+func (a *PrivateRdsApi) connectReused(ep vpcEndpoint, https awsec2.Port, imported map[string]bool) []constructs.IDependable {
+	const description = "HTTPS to the VPC's existing interface endpoints"
+	var deps []constructs.IDependable
+	if l2, ok := ep.cfn.Node().Scope().(awsec2.InterfaceVpcEndpoint); ok {
+		a.connections.AllowTo(l2, https, jsii.String(description))
+		for _, sg := range *l2.Connections().SecurityGroups() {
+			deps = append(deps, sg)
+		}
+		return deps
+	}
+	ids := ep.cfn.SecurityGroupIds()
+	if ids == nil || len(*ids) == 0 {
+		warn(a.Construct, "privaterdsapi:endpointSecurityGroup", fmt.Sprintf(
+			"the VPC's interface endpoint %s has no SecurityGroupIds, so it has the VPC's default security group, which admits only its own members: the tasks get HTTPS egress to the VPC's CIDR block, but no rule lets them in. Give the endpoint a security group", ep.path))
+		if hasCidr(a.Vpc) {
+			a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https, jsii.String(description), nil)
+		}
+		return nil
+	}
+	for _, id := range *ids {
+		if imported[*id] {
+			continue
+		}
+		imported[*id] = true
+		sg := awsec2.SecurityGroup_FromSecurityGroupId(a.Construct, jsii.String(fmt.Sprintf("ReusedEndpointSecurityGroup%d", len(imported))), id,
+			&awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})
+		a.connections.AllowTo(sg, https, jsii.String(description))
+		deps = append(deps, sg)
+	}
+	return deps
+}
+
+// vpcEndpoint is an AWS::EC2::VPCEndpoint of a VPC made outside the construct, as its L1
+// says.
+type vpcEndpoint struct {
+	cfn  awsec2.CfnVPCEndpoint
+	path string
+	// gateway: a Gateway endpoint (CloudFormation's default type), else an Interface one.
+	gateway bool
+	// service is the service name, resolved in the endpoint's stack, with "*" for what is
+	// a token in it (com.amazonaws.*.logs).
+	service string
+	// privateDns is PrivateDnsEnabled (false where unset, CloudFormation's default), nil
+	// when it is a token.
+	privateDns *bool
+	// routeTables are the RouteTableIds; nil when they cannot be read.
+	routeTables []string
+}
+
+// ownEndpoint says whether the construct path names an endpoint of a set of the
+// construct's.
+func ownEndpoint(path string) bool {
+	for _, part := range strings.Split(path, "/") {
+		if strings.HasPrefix(part, EndpointsId+"-") {
+			return true
+		}
+	}
+	return false
+}
+
+// isTokenString says whether s holds a CDK token (a string or list token).
+func isTokenString(s string) bool {
+	return strings.Contains(s, "${Token[") || strings.Contains(s, "#{Token[")
+}
+
+// endpointsOfVpc returns the endpoints of scan in vpc that are not the construct's own.
+// An endpoint's VpcId names the VPC when it is the same string as vpc's (a literal, or
+// the same token), or when both resolve to the same identity (see vpcIdentity).
+// identity is vpc's identity when known, else "" (then computed once, if needed).
+func endpointsOfVpc(scan appScan, vpc awsec2.IVpc, identity *string) []vpcEndpoint {
+	if scan.onlyOwn() {
+		return nil
+	}
+	var out []vpcEndpoint
+	var vpcId *string
+	for _, c := range scan.endpoints {
+		path := *c.Node().Path()
+		if ownEndpoint(path) {
+			continue
+		}
+		if vpcId == nil {
+			vpcId = vpc.VpcId()
+		}
+		id := c.VpcId()
+		if id == nil {
+			continue
+		}
+		stack := c.Stack()
+		if *id != *vpcId {
+			if !isTokenString(*id) && !isTokenString(*vpcId) {
+				continue
+			}
+			if identity == nil {
+				s := awscdk.Stack_Of(vpc)
+				i, _ := vpcIdentity(vpcId, s, *s.Node().Path(), *vpc.Node().Path())
+				identity = &i
+			}
+			if i, _ := vpcIdentity(id, stack, *stack.Node().Path(), path); i != *identity {
+				continue
+			}
+		}
+		ep := vpcEndpoint{cfn: c, path: path, gateway: true}
+		if t := c.VpcEndpointType(); t != nil {
+			if *t != "Gateway" && *t != "Interface" {
+				continue // a Gateway Load Balancer, resource or service network endpoint
+			}
+			ep.gateway = *t == "Gateway"
+		}
+		ep.service = serviceName(stack, c.ServiceName())
+		switch v := c.PrivateDnsEnabled().(type) {
+		case nil:
+			ep.privateDns = jsii.Bool(false)
+		case bool:
+			ep.privateDns = &v
+		case *bool:
+			ep.privateDns = v
+		}
+		if ids := c.RouteTableIds(); ids != nil {
+			ep.routeTables = []string{}
+			for _, id := range *ids {
+				if id == nil || strings.Contains(*id, "#{Token[") {
+					ep.routeTables = nil
+					break
+				}
+				ep.routeTables = append(ep.routeTables, *id)
+			}
+		} else if ep.gateway {
+			ep.routeTables = []string{}
+		}
+		out = append(out, ep)
+	}
+	return out
+}
+
+// serviceName is an endpoint's service name, resolved in stack, with "*" for each token
+// of a Fn::Join and as written in a Fn::Sub; "" when it cannot be read.
+func serviceName(stack awscdk.Stack, name *string) string {
+	if name == nil {
+		return ""
+	}
+	if !isTokenString(*name) {
+		return *name
+	}
+	var resolved any
+	if jsiiPanic(func() { resolved = stack.Resolve(name) }) != nil {
+		return ""
+	}
+	switch v := resolved.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if sub, ok := v["Fn::Sub"].(string); ok {
+			return sub
+		}
+		if join, ok := v["Fn::Join"].([]any); ok && len(join) == 2 {
+			sep, _ := join[0].(string)
+			parts, _ := join[1].([]any)
+			var s []string
+			for _, part := range parts {
+				if str, ok := part.(string); ok {
+					s = append(s, str)
+				} else {
+					s = append(s, "*")
+				}
+			}
+			return strings.Join(s, sep)
+		}
+	}
+	return ""
+}
+
+// findInterface returns the interface endpoint of found for the service with the short
+// name ("ecr.api"), preferring one with private DNS.
+func findInterface(found []vpcEndpoint, name string) (vpcEndpoint, bool) {
+	var match *vpcEndpoint
+	for i, ep := range found {
+		if ep.gateway || !strings.HasSuffix(ep.service, "."+name) {
+			continue
+		}
+		if match == nil || (match.privateDns != nil && !*match.privateDns) {
+			match = &found[i]
+		}
+	}
+	if match == nil {
+		return vpcEndpoint{}, false
+	}
+	return *match, true
+}
+
+// checkLateEndpoints reports, at synthesis, the VPC's endpoints made outside the
+// construct after it: one with private DNS for a service the set has, or an S3 gateway on
+// a route table of the set's, fails to deploy.
+func (a *PrivateRdsApi) checkLateEndpoints() []PropError {
+	e := a.Endpoints
+	if e == nil || (len(e.Interfaces) == 0 && e.S3 == nil) {
+		return nil
+	}
+	var identity *string
+	if e.identity != "" {
+		identity = &e.identity
+	}
+	reused := map[string]bool{}
+	for _, c := range a.ReusedEndpoints {
+		reused[*c.Node().Path()] = true
+	}
+	var out []PropError
+	for _, ep := range endpointsOfVpc(scanApp(a.Construct), e.vpc, identity) {
+		if reused[ep.path] {
+			continue
+		}
+		var clash string
+		if ep.gateway {
+			if e.S3 != nil && strings.HasSuffix(ep.service, ".s3") {
+				for _, have := range e.s3RouteTables() {
+					if slices.Contains(ep.routeTables, *have) {
+						clash = "an S3 gateway endpoint on a route table of the construct's (" + *e.S3.Node().Path() + "): the deploy fails with RouteAlreadyExists"
+						break
+					}
+				}
+			}
+		} else if ep.privateDns == nil || *ep.privateDns {
+			for _, name := range slices.Sorted(maps.Keys(e.Interfaces)) {
+				if strings.HasSuffix(ep.service, "."+name) {
+					clash = "a " + name + " interface endpoint with private DNS, which the construct created already (" + *e.Interfaces[name].Node().Path() + "): the deploy fails with a conflicting DNS domain"
+					break
+				}
+			}
+		}
+		if clash != "" {
+			out = append(out, PropError{ProblemDuplicateEndpoint, "Vpc", fmt.Sprintf(
+				"the VPC's endpoint %s, made after this PrivateRdsApi, is %s. Create it before NewPrivateRdsApi, so that the construct reuses it, or remove it and use the construct's (EndpointsOf(vpc))",
+				ep.path, clash)})
+		}
+	}
+	return out
 }

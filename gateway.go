@@ -1,8 +1,6 @@
 package privaterdsapi
 
 import (
-	"sync"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -177,19 +175,19 @@ type ApiGatewayAccountRole struct {
 	Account awsapigateway.CfnAccount
 }
 
-var (
-	accountRolesMu sync.Mutex
-	// accountRoles holds the account role of each stack, by the stack object.
-	accountRoles = map[awscdk.Stack]*ApiGatewayAccountRole{}
-)
+// ToString is the role's construct path. It makes the Go struct the construct's own
+// object in jsii (an overriding method, see constructs.NewConstruct_Override), so that
+// the stack's tree gives it back.
+func (r *ApiGatewayAccountRole) ToString() *string { return r.Node().Path() }
 
+// accountRoleOf returns the account role of stack, created on first use: the stack's
+// child with id AccountRoleId, found in the tree (no state outside the app).
 func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
-	accountRolesMu.Lock()
-	defer accountRolesMu.Unlock()
-	if r, ok := accountRoles[stack]; ok {
+	if r, ok := stack.Node().TryFindChild(jsii.String(AccountRoleId)).(*ApiGatewayAccountRole); ok {
 		return r
 	}
-	r := &ApiGatewayAccountRole{Construct: constructs.NewConstruct(stack, jsii.String(AccountRoleId))}
+	r := &ApiGatewayAccountRole{}
+	constructs.NewConstruct_Override(r, stack, jsii.String(AccountRoleId))
 	logs := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("logs"), Resource: jsii.String("*")})
 	r.Role = awsiam.NewRole(r.Construct, jsii.String("Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
@@ -212,6 +210,5 @@ func accountRoleOf(stack awscdk.Stack) *ApiGatewayAccountRole {
 	suppress(cfn(r.Role), nagRule{"AwsSolutions-IAM5",
 		"API Gateway names its execution log groups itself (API-Gateway-Execution-Logs_<api>/<stage>) at run time, and the account-level role serves every API in the account and region: it needs the logs actions on all log groups of this account and region, and nothing else.",
 		[]any{map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:\\*$/"}}})
-	accountRoles[stack] = r
 	return r
 }

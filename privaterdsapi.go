@@ -51,17 +51,36 @@ const (
 	VpcLinkV2 VpcLinkVersion = "V2"
 )
 
-// ExistingEndpoints tells the construct that the VPC already has the interface endpoints
-// (with private DNS) and the S3 gateway endpoint that the tasks need, so that it creates
-// none.
+// ExistingEndpoints tells the construct which VPC endpoints the VPC already has outside
+// the app (made in the console or by another tool), so that it creates only the others.
+// Endpoints made in the same app need no declaration: the construct finds and reuses
+// them (see PrivateEndpoints). Every PrivateRdsApi of one VPC should be given the same
+// ExistingEndpoints: one that creates an endpoint another declares existing is an error
+// (ProblemConflict) when it comes first, a failed deploy when it comes after.
 type ExistingEndpoints struct {
 	// SecurityGroups are the security groups of the existing interface endpoints. The
 	// construct allows HTTPS (443) from the tasks' security group into each of them, and
-	// from the tasks to them.
+	// from the tasks to them; the service waits for those rules (DependsOn).
 	//
 	// Default: none. The tasks then get egress on 443 to the VPC's CIDR block, and the owner
 	// of the endpoints must allow the tasks' security group (ServiceSecurityGroup) in.
 	SecurityGroups *[]awsec2.ISecurityGroup
+	// Services are the interface endpoints (with private DNS) that exist, for example
+	// &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_ECR(),
+	// awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER()}: the construct creates the other
+	// interface endpoints the tasks need (see PrivateEndpoints), and EndpointSubnets then
+	// applies to those. An empty list says that none exists.
+	//
+	// Default: nil, every interface endpoint the tasks need exists (ecr.api, ecr.dkr, logs,
+	// secretsmanager or ssm for the injected secrets, ssmmessages with
+	// EnableExecuteCommand, AdditionalEndpoints).
+	Services *[]awsec2.InterfaceVpcEndpointAwsService
+	// S3GatewayEndpoint says whether the S3 gateway endpoint exists on the tasks' route
+	// tables. With false, the construct creates one on the route tables that no S3 gateway
+	// endpoint of the app has.
+	//
+	// Default: true.
+	S3GatewayEndpoint *bool
 }
 
 // PrivateRdsApiProps configures a PrivateRdsApi. Pointer fields left nil take the
@@ -111,12 +130,14 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: 2.
 	MaxAzs *float64
-	// ExistingEndpoints, when set, says that Vpc already has the VPC endpoints the tasks
-	// need (ecr.api, ecr.dkr, logs, secretsmanager when a secret is injected, and the S3
-	// gateway on the tasks' route tables). Only with Vpc.
+	// ExistingEndpoints, when set, says which VPC endpoints the tasks need (ecr.api,
+	// ecr.dkr, logs, secretsmanager or ssm for the injected secrets, and the S3 gateway on
+	// the tasks' route tables) Vpc already has outside the app: all of them, or those of
+	// its Services and S3GatewayEndpoint. Endpoints made in the app need no declaration
+	// (see PrivateEndpoints). Only with Vpc.
 	//
-	// Default: nil; the construct creates the endpoints, once per VPC: every PrivateRdsApi
-	// in the same VPC shares them (see PrivateEndpoints).
+	// Default: nil; the construct creates the endpoints the VPC does not have in the app,
+	// once per VPC: every PrivateRdsApi in the same VPC shares them (see PrivateEndpoints).
 	ExistingEndpoints *ExistingEndpoints
 	// EndpointSubnets are the subnets of the interface endpoints (at most one per
 	// availability zone is used). Interface endpoints are billed per endpoint and per AZ,
@@ -128,7 +149,8 @@ type PrivateRdsApiProps struct {
 	// its logs or read its secrets: new tasks fail to start. The endpoints are shared per
 	// VPC: an API that sets EndpointSubnets must select the same subnets as the endpoints
 	// already have (ProblemConflict at synthesis otherwise); an API that leaves it unset
-	// uses the endpoints as they are. Not with ExistingEndpoints.
+	// uses the endpoints as they are. Not with an ExistingEndpoints without Services (the
+	// construct then creates no interface endpoint).
 	//
 	// Default: the tasks' subnets (VpcSubnets).
 	EndpointSubnets *awsec2.SubnetSelection
@@ -467,9 +489,13 @@ type PrivateRdsApi struct {
 	FlowLog awsec2.FlowLog
 	// FlowLogGroup is the flow log's log group; nil when Props.Vpc was given.
 	FlowLogGroup awslogs.LogGroup
-	// Endpoints are the VPC endpoints, shared by every PrivateRdsApi in the VPC; nil with
-	// Props.ExistingEndpoints.
+	// Endpoints are the VPC endpoints, shared by every PrivateRdsApi in the VPC; nil when
+	// the construct creates none (Props.ExistingEndpoints, or endpoints made elsewhere in
+	// the app, cover every need).
 	Endpoints *PrivateEndpoints
+	// ReusedEndpoints are the VPC's endpoints made elsewhere in the app before this
+	// construct, which the tasks use instead of new ones (see PrivateEndpoints).
+	ReusedEndpoints []awsec2.CfnVPCEndpoint
 
 	// ServiceSecurityGroup is the tasks' security group.
 	ServiceSecurityGroup awsec2.SecurityGroup
@@ -543,7 +569,8 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 		panic(&ValidationError{Path: childPath(scope, id), Problems: problems})
 	}
 	p := resolve(props, d) // defaults.go
-	this := &PrivateRdsApi{Construct: constructs.NewConstruct(scope, id), stack: awscdk.Stack_Of(scope)}
+	this := &PrivateRdsApi{stack: awscdk.Stack_Of(scope)}
+	constructs.NewConstruct_Override(this, scope, id) // the tree gives this Go struct back (see ToString)
 
 	this.buildNetwork(p)                                             // vpc.go
 	this.buildLoadBalancer(p)                                        // nlb.go
@@ -556,6 +583,11 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	return this
 }
 
+// ToString is the construct's path. It makes the Go struct the construct's own object in
+// jsii (an overriding method, see constructs.NewConstruct_Override), so that the
+// construct tree gives it back (the endpoints' scan of the app knows it).
+func (a *PrivateRdsApi) ToString() *string { return a.Node().Path() }
+
 // Validate makes the checks that need values known only at synthesis, and returns a
 // *ValidationError with the construct's path and every problem, or nil:
 //   - the image must come from ECR in the stack's region (ProblemImageNotEcr,
@@ -565,7 +597,10 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 //     (ProblemEndpointsInTwoStacks);
 //   - an image asset must be built for the tasks' RuntimePlatform (ProblemImagePlatform);
 //   - the database must have known security groups (ProblemDatabaseSecurityGroups) and
-//     be in the API's VPC (ProblemDatabaseVpc): see Database.
+//     be in the API's VPC (ProblemDatabaseVpc): see Database;
+//   - an endpoint of the VPC found at construction must have private DNS
+//     (ProblemEndpointWithoutPrivateDns), and none made after the construct may duplicate
+//     one it created (ProblemDuplicateEndpoint).
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {
@@ -573,6 +608,7 @@ func (a *PrivateRdsApi) Validate() error {
 	if pe := a.checkImage(); pe != nil { // fargate.go
 		problems = append(problems, *pe)
 	}
+	problems = append(problems, a.checkLateEndpoints()...) // endpoints.go
 	if len(problems) == 0 {
 		return nil
 	}

@@ -47,7 +47,7 @@ func groupRole(id string) string {
 		return "nlb"
 	case strings.Contains(id, "VpcLinkSecurityGroup"):
 		return "vpclink"
-	case strings.HasPrefix(id, "PrivateRdsApiEndpoints"), id == "sg-0e1f2a3b4c5d6e7f8":
+	case strings.HasPrefix(id, "PrivateRdsApiEndpoints"), id == "sg-0e1f2a3b4c5d6e7f8", strings.HasPrefix(id, "LogsEndpointSecurityGroup"):
 		return "endpoints"
 	case strings.HasPrefix(id, "DatabaseSecurityGroup"), id == "sg-0d1e2f3a4b5c6d7e8":
 		return "database"

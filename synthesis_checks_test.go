@@ -302,6 +302,12 @@ func TestSynthesisMistakes(t *testing.T) {
 				}
 			})},
 	}
+	runMistakes(t, cases)
+}
+
+// runMistakes builds each case in a new app and asserts its exact outcome.
+func runMistakes(t *testing.T, cases []mistake) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// CDK's built-in template validation is off here: the placeholder VPC of a pending
@@ -318,7 +324,7 @@ func TestSynthesisMistakes(t *testing.T) {
 						t.Errorf("Validate: %v", err)
 					}
 				}
-				c.check(t, synthesize(t, c.name, &scenarios.Built{Stack: stack}))
+				c.check(t, synthesize(t, c.name, &scenarios.Built{Stack: stack, Apis: apis}))
 				return
 			}
 			var failing *privaterdsapi.PrivateRdsApi

@@ -81,6 +81,17 @@ const (
 	ProblemDatabaseSecurityGroups ProblemCode = "DatabaseSecurityGroups"
 	// ProblemDatabaseVpc (at synthesis): Database is in another VPC than the API's.
 	ProblemDatabaseVpc ProblemCode = "DatabaseVpc"
+	// ProblemEndpointWithoutPrivateDns (at synthesis): the VPC has an interface endpoint, made
+	// in the app before the construct, for a service the tasks need, with private DNS off
+	// (CloudFormation's default for a CfnVPCEndpoint): the tasks call the service's public
+	// name, which only private DNS sends to the endpoint. Turn its private DNS on, or
+	// remove it so that the construct creates one.
+	ProblemEndpointWithoutPrivateDns ProblemCode = "EndpointWithoutPrivateDns"
+	// ProblemDuplicateEndpoint (at synthesis): an endpoint made in the app after the
+	// construct duplicates one the construct created (an interface endpoint with private
+	// DNS for the same service, or an S3 gateway endpoint on the same route table), which
+	// fails to deploy. Create it before the construct, which then reuses it.
+	ProblemDuplicateEndpoint ProblemCode = "DuplicateEndpoint"
 )
 
 // PropError is one invalid prop and what is allowed instead.
@@ -242,8 +253,17 @@ func checkNetwork(p *PrivateRdsApiProps, _ durations, add adder) {
 	} else if p.MaxAzs != nil {
 		add(ProblemConflict, "MaxAzs and Vpc", "MaxAzs applies only to a new VPC; remove MaxAzs or Vpc")
 	}
-	if p.EndpointSubnets != nil && p.ExistingEndpoints != nil {
-		add(ProblemConflict, "EndpointSubnets and ExistingEndpoints", "the construct creates no endpoints with ExistingEndpoints; remove one of them")
+	if e := p.ExistingEndpoints; e != nil {
+		if p.EndpointSubnets != nil && e.Services == nil {
+			add(ProblemConflict, "EndpointSubnets and ExistingEndpoints", "the construct creates no interface endpoint when ExistingEndpoints has no Services list (every one exists); remove EndpointSubnets, or list the existing ones in ExistingEndpoints.Services")
+		}
+		if e.Services != nil {
+			for i, s := range *e.Services {
+				if s == nil {
+					add(ProblemRequired, "ExistingEndpoints.Services", "entry %d is nil; give it a service or remove it", i)
+				}
+			}
+		}
 	}
 	if v := p.MaxAzs; v != nil {
 		if isToken(*v) {
@@ -617,10 +637,10 @@ func checkSubnets(p *PrivateRdsApiProps) []PropError {
 	if pe := checkInternetRoute(p, prop); pe != nil { // agreement.go
 		return []PropError{*pe}
 	}
-	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && !hasCidr(p.Vpc) {
+	if e := p.ExistingEndpoints; e != nil && (e.SecurityGroups == nil || len(*e.SecurityGroups) == 0) && (e.Services == nil || len(*e.Services) > 0) && !hasCidr(p.Vpc) {
 		return []PropError{{ProblemUnknownCidr, "ExistingEndpoints", "without SecurityGroups the tasks' HTTPS egress goes to the VPC's CIDR block, which this VPC does not know: give the endpoints' SecurityGroups, or import the VPC with VpcCidrBlock"}}
 	}
-	if p.ExistingEndpoints == nil {
+	if e := p.ExistingEndpoints; e == nil || (e.S3GatewayEndpoint != nil && !*e.S3GatewayEndpoint) {
 		for _, s := range selected {
 			if !hasRouteTableId(s) {
 				return []PropError{{ProblemUnknownRouteTables, prop, "the selected subnets' route table IDs are unknown, so the S3 gateway endpoint cannot be routed: import the VPC with its route table IDs (IsolatedSubnetRouteTableIds) or set ExistingEndpoints"}}

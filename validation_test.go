@@ -220,6 +220,14 @@ func TestBadProps(t *testing.T) {
 			p.Vpc, p.ExistingEndpoints = isolated, &privaterdsapi.ExistingEndpoints{}
 			p.EndpointSubnets = &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}
 		}), []problem{{conflict, "EndpointSubnets and ExistingEndpoints"}}},
+		{"existing endpoints with a nil service", with(func(p *P) {
+			p.Vpc = isolated
+			p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{Services: &[]awsec2.InterfaceVpcEndpointAwsService{nil}}
+		}), []problem{{required, "ExistingEndpoints.Services"}}},
+		{"existing endpoints without the S3 gateway, no route table ids", with(func(p *P) {
+			p.Vpc = noRouteTables
+			p.ExistingEndpoints = &privaterdsapi.ExistingEndpoints{SecurityGroups: noPort.SecurityGroups(), S3GatewayEndpoint: jsii.Bool(false)}
+		}), []problem{{noRoutes, "Vpc"}}},
 		{"empty capacity provider strategies", with(func(p *P) { p.CapacityProviderStrategies = &[]*awsecs.CapacityProviderStrategy{} }),
 			[]problem{{required, "CapacityProviderStrategies"}}},
 		{"capacity provider not Fargate", with(func(p *P) {
@@ -292,6 +300,11 @@ func TestValidPropsPass(t *testing.T) {
 		{Image: image, Cpu: jsii.Number(16384), MemoryLimitMiB: jsii.Number(122880), MinCapacity: jsii.Number(0),
 			DeregistrationDelay: awscdk.Duration_Seconds(jsii.Number(0)), StageName: jsii.String("v1_beta-2")},
 		{Image: image, Vpc: privaterdsapi.NewIsolatedVpc(stack, jsii.String("Vpc"), nil).Vpc, VpcLinkVersion: privaterdsapi.VpcLinkV1},
+		// EndpointSubnets apply to the interface endpoints that ExistingEndpoints.Services
+		// leaves to the construct.
+		{Image: image, Vpc: privaterdsapi.NewIsolatedVpc(stack, jsii.String("Partial"), nil).Vpc,
+			EndpointSubnets:   &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+			ExistingEndpoints: &privaterdsapi.ExistingEndpoints{Services: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_ECR()}}},
 		// Tokens where CloudFormation takes a parameter: range checks apply to concrete values only.
 		{Image: image, ContainerPort: port, ListenerPort: port, DatabasePort: port, MinCapacity: port, MaxCapacity: port,
 			TargetCpuUtilizationPercent: port, ThrottlingRateLimit: port, ThrottlingBurstLimit: port},

@@ -96,6 +96,7 @@ func All() []Scenario {
 		{"Hardened", Hardened},
 		{"Development", Development},
 		{"ExistingAccount", ExistingAccount},
+		{"AdoptedEndpoints", AdoptedEndpoints},
 	}
 }
 
@@ -373,4 +374,39 @@ func ExistingAccount(app awscdk.App) *Built {
 		DatabaseSecret: secret,
 		DatabaseName:   jsii.String("orders"),
 	})
+}
+
+// AdoptedEndpoints is a VPC made with CDK that already has endpoints when the API comes:
+// the S3 gateway endpoint from VpcProps.GatewayEndpoints (CDK's documented way) and a
+// logs interface endpoint from Vpc.AddInterfaceEndpoint. The API reuses both and creates
+// only the endpoints that are missing.
+func AdoptedEndpoints(app awscdk.App) *Built {
+	s := NewStack(app, "AdoptedEndpoints", Env())
+	vpc := awsec2.NewVpc(s, jsii.String("Vpc"), &awsec2.VpcProps{
+		MaxAzs:      jsii.Number(2),
+		NatGateways: jsii.Number(0),
+		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{
+			Name: jsii.String("Isolated"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24),
+		}},
+		RestrictDefaultSecurityGroup: jsii.Bool(false),
+		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+			"S3": {Service: awsec2.GatewayVpcEndpointAwsService_S3()},
+		},
+	})
+	vpc.AddFlowLog(jsii.String("FlowLog"), &awsec2.FlowLogOptions{
+		Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(awslogs.NewLogGroup(s, jsii.String("FlowLogGroup"), &awslogs.LogGroupProps{
+			Retention: awslogs.RetentionDays_ONE_MONTH, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		}), nil),
+		TrafficType: awsec2.FlowLogTrafficType_ALL,
+	})
+	// The user's endpoint group admits only whom it is told to, such as the API's tasks.
+	group := awsec2.NewSecurityGroup(s, jsii.String("LogsEndpointSecurityGroup"), &awsec2.SecurityGroupProps{
+		Vpc: vpc, AllowAllOutbound: jsii.Bool(false), Description: jsii.String("The logs interface endpoint"),
+	})
+	vpc.AddInterfaceEndpoint(jsii.String("Logs"), &awsec2.InterfaceVpcEndpointOptions{
+		Service:        awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS(),
+		Open:           jsii.Bool(false),
+		SecurityGroups: &[]awsec2.ISecurityGroup{group},
+	})
+	return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s), Vpc: vpc})
 }
