@@ -875,11 +875,6 @@ func ownEndpoint(path string) bool {
 	return false
 }
 
-// isTokenString says whether s holds a CDK token (a string or list token).
-func isTokenString(s string) bool {
-	return strings.Contains(s, "${Token[") || strings.Contains(s, "#{Token[")
-}
-
 // endpointsOfVpc returns the endpoints of scan in vpc that are not the construct's own.
 // An endpoint's VpcId names the VPC when it is the same string as vpc's (a literal, or
 // the same token), or when both resolve to the same identity (see vpcIdentity).
@@ -904,7 +899,7 @@ func endpointsOfVpc(scan appScan, vpc awsec2.IVpc, identity *string) []vpcEndpoi
 		}
 		stack := c.Stack()
 		if *id != *vpcId {
-			if !isTokenString(*id) && !isTokenString(*vpcId) {
+			if !isStringToken(*id) && !isStringToken(*vpcId) {
 				continue
 			}
 			if identity == nil {
@@ -955,7 +950,7 @@ func serviceName(stack awscdk.Stack, name *string) string {
 	if name == nil {
 		return ""
 	}
-	if !isTokenString(*name) {
+	if !isStringToken(*name) {
 		return *name
 	}
 	var resolved any

@@ -589,10 +589,11 @@ func injectedVariables(p *PrivateRdsApiProps) map[string]*injectedVariable {
 	return vars
 }
 
-// isStringToken says whether s holds a CDK string token ("${Token[...]}", such as a
-// CfnParameter's ValueAsString). Pure Go, so that the checks need no jsii call.
+// isStringToken says whether s holds a CDK token encoded in a string: "${Token[...]}"
+// (such as a CfnParameter's ValueAsString) or "#{Token[...]}" (an element of a list
+// token). Pure Go, so that the checks need no jsii call.
 func isStringToken(s string) bool {
-	return strings.Contains(s, "${Token[")
+	return strings.Contains(s, "${Token[") || strings.Contains(s, "#{Token[")
 }
 
 func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
