@@ -242,7 +242,8 @@ func noSubnetsMessage(p *PrivateRdsApiProps) string {
 		public != nil && private != nil && isolated != nil {
 		has = fmt.Sprintf(" (it has %d PUBLIC, %d PRIVATE_WITH_EGRESS and %d PRIVATE_ISOLATED subnets)", len(*public), len(*private), len(*isolated))
 	}
-	return asked + has + ": the tasks, the load balancer and the VPC link need subnets without a route to the internet; give the VPC PRIVATE_ISOLATED subnets (NewIsolatedVpc makes such a VPC) or select them with VpcSubnets"
+	return asked + has + ": the tasks, the load balancer and the VPC link need subnets without a route to the internet; give the VPC PRIVATE_ISOLATED subnets (NewIsolatedVpc makes such a VPC) and select them with VpcSubnets if they are not the default, " +
+		"or, to run in subnets with a route to the internet (paying for NAT and the endpoints), select them with VpcSubnets and set AllowInternetRoute"
 }
 
 // Windows containers on Fargate (ECS developer guide: Fargate capacity providers, task

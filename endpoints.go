@@ -258,11 +258,11 @@ type setKey struct {
 // scan is the app's tree (nil with fresh). When the VPC's literal ID already has endpoints
 // in another stack of the app, it also returns the problem, so that construction
 // completes (with a set of this stack's own) and synthesis reports the problem.
-func findEndpoints(vpc awsec2.IVpc, fresh bool, stack awscdk.Stack, relPath string, scan *appScan) (*PrivateEndpoints, setKey, *PropError) {
+func findEndpoints(vpc awsec2.IVpc, fresh bool, stack awscdk.Stack, relPath string, scan *appScan) (own *PrivateEndpoints, k setKey, other *PrivateEndpoints) {
 	if stack == nil {
 		stack = awscdk.Stack_Of(vpc)
 	}
-	k := setKey{vpc: vpc, stack: stack, relPath: relPath}
+	k = setKey{vpc: vpc, stack: stack, relPath: relPath}
 	// The stack's path names the set only for VPCs found again by identity, which a VPC
 	// the construct has just created never is.
 	if !fresh || relPath == "" {
@@ -281,14 +281,38 @@ func findEndpoints(vpc awsec2.IVpc, fresh bool, stack awscdk.Stack, relPath stri
 	}
 	k.identity, k.literal = vpcIdentity(vpc.VpcId(), stack, k.stackPath, vpcPath)
 	own, first := scan.setsOf(vpc, k.identity, k.stackPath)
-	var problem *PropError
 	if first != nil && first.stackPath != k.stackPath && first.literal != "" {
-		problem = &PropError{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
-			"VPC %s already gets the privaterdsapi interface endpoints in stack %s; a second set in stack %s would fail to deploy (private DNS for a service exists once per VPC). "+
-				"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s}",
-			k.literal, first.stackPath, k.stackPath, k.stackPath, first.stackPath)}
+		other = first
 	}
-	return own, k, problem
+	return own, k, other
+}
+
+// checkEndpointsInTwoStacks reports, at synthesis, when the construct's set of endpoints
+// and the set of the same VPC (by its literal ID) in another stack both have an
+// interface endpoint for one service, or both an S3 gateway endpoint: a second endpoint
+// with private DNS for a service, or a second S3 route on a route table, fails to
+// deploy. Sets in two stacks that share nothing are fine.
+func (a *PrivateRdsApi) checkEndpointsInTwoStacks() []PropError {
+	e, other := a.Endpoints, a.otherStackEndpoints
+	if e == nil || other == nil {
+		return nil
+	}
+	var both []string
+	for _, name := range slices.Sorted(maps.Keys(e.Interfaces)) {
+		if other.Interfaces[name] != nil {
+			both = append(both, name)
+		}
+	}
+	if e.S3 != nil && other.S3 != nil {
+		both = append(both, "the S3 gateway")
+	}
+	if len(both) == 0 {
+		return nil
+	}
+	return []PropError{{ProblemEndpointsInTwoStacks, "Vpc and ExistingEndpoints", fmt.Sprintf(
+		"VPC %s gets the privaterdsapi endpoints %s both in stack %s and in stack %s, which fails to deploy (private DNS for a service exists once per VPC, an S3 gateway once per route table). "+
+			"Create the APIs of this VPC in one stack, or give the APIs in %s ExistingEndpoints{SecurityGroups: the SecurityGroup of EndpointsOf(vpc) in %s, Services: the services of its Interfaces (%s)}, so that they create only the others",
+		other.literal, strings.Join(both, ", "), other.stackPath, e.stackPath, e.stackPath, other.stackPath, strings.Join(slices.Sorted(maps.Keys(other.Interfaces)), ", "))}}
 }
 
 // newEndpoints creates the set of endpoints at k, with the security group when plan has
@@ -599,13 +623,9 @@ func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOr
 func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string, scan *appScan, plan func(*PrivateEndpoints) endpointsPlan) (*PrivateEndpoints, endpointsPlan) {
 	subnets := a.Subnets
 	if p.endpointSubnets != nil {
-		if selected, failure := selectSubnets(a.Vpc, p.endpointSubnets); len(selected) == 0 {
-			why := ""
-			if failure != nil {
-				why = " (" + firstLine(failure) + ")"
-			}
+		if selected, _ := selectSubnets(a.Vpc, p.endpointSubnets); len(selected) == 0 {
 			a.problems = append(a.problems, PropError{ProblemNoSubnets, "EndpointSubnets",
-				"selects no subnet of the VPC" + why + ": select isolated subnets of the VPC, for example by availability zone"})
+				"selects no subnet of the VPC: select subnets of the tasks' VPC, for example its PRIVATE_ISOLATED subnets in one availability zone (SubnetType and AvailabilityZones)"})
 		} else {
 			subnets = p.endpointSubnets
 		}
@@ -620,10 +640,8 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string, scan *appSca
 			vpcRelPath = relPath + "/" + isolatedVpcPath
 		}
 	}
-	e, k, problem := findEndpoints(a.Vpc, p.vpc == nil, vpcStack, vpcRelPath, scan)
-	if problem != nil {
-		a.problems = append(a.problems, *problem)
-	}
+	e, k, other := findEndpoints(a.Vpc, p.vpc == nil, vpcStack, vpcRelPath, scan)
+	a.otherStackEndpoints = other
 	todo := plan(e)
 	if e == nil {
 		if !todo.interfaces && (todo.s3External || uncoveredSubnets(a.Vpc, subnets, todo.s3Covered) == nil) &&
@@ -676,6 +694,9 @@ func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
 	if ex != nil {
 		switch {
 		case ex.SecurityGroups != nil && len(*ex.SecurityGroups) > 0:
+			if ex.Services == nil {
+				a.declareSets(p, *ex.SecurityGroups)
+			}
 			for _, sg := range *ex.SecurityGroups {
 				a.connections.AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
 				// The ingress rule is written under the group when it is in this stack.
@@ -786,7 +807,42 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 		a.ReusedEndpoints = append(a.ReusedEndpoints, ep.cfn)
 		deps = append(deps, a.connectReused(ep, https, imported)...)
 	}
+	// The tasks need the reused endpoints themselves, not only the rules to them: the
+	// service waits for those of its stack, and for the VPC's S3 gateway endpoints there
+	// (an endpoint in another stack is deployed before this stack, which references it).
+	for _, ep := range found {
+		if (slices.ContainsFunc(reuse, func(r vpcEndpoint) bool { return r.path == ep.path }) ||
+			(!todo.s3External && ep.gateway && strings.HasSuffix(ep.service, ".s3"))) &&
+			a.inStack(ep.cfn) {
+			deps = append(deps, ep.cfn)
+		}
+	}
+	a.reportCreatedEndpoints(p, e, create)
 	return deps
+}
+
+// inStack says whether c is in the construct's stack.
+func (a *PrivateRdsApi) inStack(c constructs.IConstruct) bool {
+	return *awscdk.Stack_Of(c).Node().Path() == *a.stack.Node().Path()
+}
+
+// reportCreatedEndpoints says, as information at synthesis, which endpoints the
+// construct creates in an imported VPC (one without a CfnVPC in the app): endpoints the
+// VPC has from outside the app are invisible here, and a second one fails the deploy.
+func (a *PrivateRdsApi) reportCreatedEndpoints(p *settings, e *PrivateEndpoints, created []endpointService) {
+	if p.vpc == nil || e == nil || (len(created) == 0 && e.S3 == nil) || a.Vpc.Node().DefaultChild() != nil {
+		return
+	}
+	var names []string
+	for _, svc := range created {
+		names = append(names, svc.name)
+	}
+	if e.S3 != nil {
+		names = append(names, "the S3 gateway")
+	}
+	awscdk.Annotations_Of(a.Construct).AddInfo(jsii.String(fmt.Sprintf(
+		"privaterdsapi creates the VPC endpoints %s in the imported VPC %s. If the VPC already has any of them from outside this app (the console, another tool), the deploy fails (a conflicting private DNS domain, or RouteAlreadyExists for S3): declare those with ExistingEndpoints (Services, S3GatewayEndpoint, SecurityGroups), and the construct creates only the others.",
+		strings.Join(names, ", "), *a.Vpc.Node().Path())))
 }
 
 // coveredRouteTables are the route tables that an S3 gateway endpoint of found has, by
@@ -1043,6 +1099,53 @@ func (a *PrivateRdsApi) checkLateEndpoints() []PropError {
 				"the VPC's endpoint %s, made after this PrivateRdsApi, is %s. Create it before NewPrivateRdsApi, so that the construct reuses it, or remove it and use the construct's (EndpointsOf(vpc))",
 				ep.path, clash)})
 		}
+	}
+	return out
+}
+
+// declareSets keeps the sets of endpoints of the construct's, in the app, whose security
+// group ExistingEndpoints names without Services (which says that every endpoint the
+// tasks need exists), with the services the tasks need, for checkDeclaredSets.
+func (a *PrivateRdsApi) declareSets(p *settings, groups []awsec2.ISecurityGroup) {
+	for _, e := range scanApp(a.Vpc).sets {
+		if e.SecurityGroup == nil {
+			continue
+		}
+		for _, g := range groups {
+			if reflect.TypeOf(g).Comparable() && g == awsec2.ISecurityGroup(e.SecurityGroup) {
+				a.declaredSets = append(a.declaredSets, e)
+				break
+			}
+		}
+	}
+	if len(a.declaredSets) > 0 {
+		for _, svc := range a.endpointServices(p) {
+			a.neededEndpoints = append(a.neededEndpoints, svc.name)
+		}
+	}
+}
+
+// checkDeclaredSets reports, at synthesis, when ExistingEndpoints names the security
+// group of a set of the construct's (EndpointsOf, typically in another stack) and says
+// that every endpoint exists, but that set lacks one the tasks need: nobody would create
+// it, and the tasks would fail to start.
+func (a *PrivateRdsApi) checkDeclaredSets() []PropError {
+	var out []PropError
+	for _, e := range a.declaredSets {
+		var missing []string
+		for _, name := range a.neededEndpoints {
+			if e.Interfaces[name] == nil {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		have := slices.Sorted(maps.Keys(e.Interfaces))
+		out = append(out, PropError{ProblemMissingEndpoint, "ExistingEndpoints.Services", fmt.Sprintf(
+			"is not set, which says that every endpoint the tasks need exists, but ExistingEndpoints.SecurityGroups names the security group of the construct's endpoints %s, which have %s and not %s: "+
+				"list the services they have in Services (%s), so that this construct creates the others",
+			*e.Node().Path(), strings.Join(have, ", "), strings.Join(missing, ", "), strings.Join(have, ", "))})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
@@ -107,6 +108,22 @@ func TestAdoptedEndpointsAreReused(t *testing.T) {
 	api := s.built.Apis[0]
 	if api.Endpoints.S3 != nil || len(api.ReusedEndpoints) != 1 || !strings.HasSuffix(*api.ReusedEndpoints[0].Node().Path(), "/Vpc/Logs/Resource") {
 		t.Errorf("Endpoints.S3 = %v, ReusedEndpoints = %v; want no S3 gateway of the construct's and the logs endpoint reused", api.Endpoints.S3, api.ReusedEndpoints)
+	}
+	// The tasks need the reused endpoints themselves: the service waits for them, as it
+	// waits for the construct's own.
+	servicesWaitForEndpoints(t, s)
+}
+
+// servicesWaitForEndpoints checks that every ECS service of s depends on every VPC
+// endpoint of its stack.
+func servicesWaitForEndpoints(t *testing.T, s *synthesized) {
+	t.Helper()
+	for _, service := range s.resources("AWS::ECS::Service") {
+		for _, e := range s.resources("AWS::EC2::VPCEndpoint") {
+			if !contains(asStrings(service.raw["DependsOn"]), e.id) {
+				t.Errorf("service %s does not depend on the VPC endpoint %s (%v)", service.id, e.id, e.props["ServiceName"])
+			}
+		}
 	}
 }
 
@@ -250,6 +267,22 @@ func TestEndpointsTheAppAlreadyHas(t *testing.T) {
 					ExistingEndpoints: &privaterdsapi.ExistingEndpoints{Services: &[]awsec2.InterfaceVpcEndpointAwsService{awsec2.InterfaceVpcEndpointAwsService_ECR()}}})
 				return s, []*privaterdsapi.PrivateRdsApi{first, second}
 			}},
+		{name: "ExistingEndpoints names another stack's endpoints, which lack one", path: "Second/Api",
+			want: []problem{{privaterdsapi.ProblemMissingEndpoint, "ExistingEndpoints.Services"}},
+			build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+				_, second, apis := twoStacksOneVpc(app, nil)
+				return second, apis
+			}},
+		{name: "ExistingEndpoints lists another stack's endpoints; this stack creates the rest", check: func(t *testing.T, s *synthesized) {
+			// Only what the first stack's endpoints lack: secretsmanager, in this stack.
+			endpointsAre(t, s, map[string][]string{"secretsmanager": {ours}})
+			tasksReach(t, s, "Api", ours)
+			servicesWaitForEndpoints(t, s)
+		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
+			_, second, apis := twoStacksOneVpc(app, &[]awsec2.InterfaceVpcEndpointAwsService{
+				awsec2.InterfaceVpcEndpointAwsService_ECR(), awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER(), logs()})
+			return second, apis
+		}},
 		{name: "a secret of unknown origin", check: func(t *testing.T, s *synthesized) {
 			got := keys(serviceNames(s))
 			if !contains(got, "ssm") || !contains(got, "secretsmanager") {
@@ -296,4 +329,48 @@ func subnetIds(vpc awsec2.IVpc) *[]any {
 		out = append(out, id)
 	}
 	return &out
+}
+
+// twoStacksOneVpc builds the same VPC (by its literal ID) in two stacks: in First an API
+// without secrets, whose endpoints are ecr.api, ecr.dkr, logs and the S3 gateway; in
+// Second an API with a database secret that declares First's endpoints with
+// ExistingEndpoints, listing services (nil: all exist).
+func twoStacksOneVpc(app awscdk.App, services *[]awsec2.InterfaceVpcEndpointAwsService) (first, second awscdk.Stack, apis []*privaterdsapi.PrivateRdsApi) {
+	first = envStack(app, "First")
+	vpc := scenarios.ImportedVpc(first)
+	apis = append(apis, api(first, "Api", &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(first), Vpc: vpc}))
+	second = envStack(app, "Second")
+	secret := awssecretsmanager.Secret_FromSecretCompleteArn(second, jsii.String("DatabaseSecret"),
+		jsii.String("arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-db-AbCdEf"))
+	apis = append(apis, api(second, "Api", &privaterdsapi.PrivateRdsApiProps{
+		Image: scenarios.Image(second), Vpc: scenarios.ImportedVpc(second),
+		Database: awsec2.NewConnections(&awsec2.ConnectionsProps{
+			SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(second, jsii.String("DatabaseGroup"), jsii.String("sg-0d1e2f3a4b5c6d7e8"), nil)},
+			DefaultPort:    awsec2.Port_Tcp(jsii.Number(5432)),
+		}),
+		DatabaseSecret:    secret,
+		DatabaseHost:      jsii.String("orders.example.internal"),
+		ExistingEndpoints: &privaterdsapi.ExistingEndpoints{SecurityGroups: &[]awsec2.ISecurityGroup{privaterdsapi.EndpointsOf(vpc).SecurityGroup}, Services: services},
+	}))
+	return first, second, apis
+}
+
+// TestImportedVpcSaysWhichEndpointsItGets: in a VPC imported into the app, endpoints made
+// outside the app cannot be seen, so the construct says, as information at synthesis,
+// which endpoints it creates and how to declare existing ones.
+func TestImportedVpcSaysWhichEndpointsItGets(t *testing.T) {
+	s := scenario(t, "ExistingAccount")
+	if err := catch(func() {
+		assertions.Annotations_FromStack(s.built.Stack).HasInfo(jsii.String("/ExistingAccount/Api"), assertions.Match_StringLikeRegexp(jsii.String(
+			"creates the VPC endpoints ecr.api, ecr.dkr, logs, secretsmanager, the S3 gateway in the imported VPC ExistingAccount/Vpc\\..*ExistingEndpoints")))
+	}); err != nil {
+		t.Error(err)
+	}
+	// A VPC made in the app gets no such note: its endpoints are all in view.
+	for _, name := range []string{"RdsInstance", "AdoptedEndpoints"} {
+		if infos := assertions.Annotations_FromStack(scenario(t, name).built.Stack).FindInfo(jsii.String("*"),
+			assertions.Match_StringLikeRegexp(jsii.String("creates the VPC endpoints"))); len(*infos) != 0 {
+			t.Errorf("%s: %d notes about created endpoints, want none", name, len(*infos))
+		}
+	}
 }

@@ -553,6 +553,14 @@ type PrivateRdsApi struct {
 	connections awsec2.Connections
 	// problems are found at construction and reported at synthesis (see Validate).
 	problems []PropError
+	// declaredSets are sets of endpoints of the construct's that ExistingEndpoints names
+	// as existing, and neededEndpoints the interface endpoints the tasks need (see
+	// checkDeclaredSets).
+	declaredSets    []*PrivateEndpoints
+	neededEndpoints []string
+	// otherStackEndpoints is the set of endpoints of the same VPC in another stack, if any
+	// (see checkEndpointsInTwoStacks).
+	otherStackEndpoints *PrivateEndpoints
 	// warnedImage is set once the warning about the image (its region, or what cannot be
 	// checked of it) is written.
 	warnedImage bool
@@ -593,14 +601,17 @@ func (a *PrivateRdsApi) ToString() *string { return a.Node().Path() }
 //   - the image must come from ECR in the stack's region (ProblemImageNotEcr,
 //     ProblemImageRegion): the tasks have no internet path, and the VPC's ecr.dkr
 //     endpoint serves its own region only;
-//   - the VPC must not get the construct's endpoints in two stacks
+//   - the VPC must not get the construct's endpoint for one service in two stacks
 //     (ProblemEndpointsInTwoStacks);
 //   - an image asset must be built for the tasks' RuntimePlatform (ProblemImagePlatform);
 //   - the database must have known security groups (ProblemDatabaseSecurityGroups) and
 //     be in the API's VPC (ProblemDatabaseVpc): see Database;
 //   - an endpoint of the VPC found at construction must have private DNS
 //     (ProblemEndpointWithoutPrivateDns), and none made after the construct may duplicate
-//     one it created (ProblemDuplicateEndpoint).
+//     one it created (ProblemDuplicateEndpoint);
+//   - ExistingEndpoints that names the security group of the construct's endpoints and
+//     leaves Services unset must not lack an endpoint the tasks need
+//     (ProblemMissingEndpoint).
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
 func (a *PrivateRdsApi) Validate() error {
@@ -609,6 +620,8 @@ func (a *PrivateRdsApi) Validate() error {
 		problems = append(problems, *pe)
 	}
 	problems = append(problems, a.checkLateEndpoints()...) // endpoints.go
+	problems = append(problems, a.checkDeclaredSets()...)  // endpoints.go
+	problems = append(problems, a.checkEndpointsInTwoStacks()...)
 	if len(problems) == 0 {
 		return nil
 	}

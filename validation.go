@@ -65,8 +65,9 @@ const (
 	// stack's; the VPC's ecr.dkr endpoint serves only its own region.
 	ProblemImageRegion ProblemCode = "ImageRegion"
 	// ProblemEndpointsInTwoStacks (at synthesis): the same VPC (by its VPC ID) would get
-	// the construct's interface endpoints in two stacks, which fails to deploy: private
-	// DNS for a service exists once per VPC.
+	// the construct's endpoint for one service (or its S3 gateway) in two stacks, which
+	// fails to deploy: private DNS for a service exists once per VPC, an S3 gateway once per
+	// route table.
 	ProblemEndpointsInTwoStacks ProblemCode = "EndpointsInTwoStacks"
 	// ProblemImagePlatform (at synthesis): the image asset is built for another
 	// architecture or operating system (AssetImageProps.Platform) than the tasks run on
@@ -92,6 +93,12 @@ const (
 	// DNS for the same service, or an S3 gateway endpoint on the same route table), which
 	// fails to deploy. Create it before the construct, which then reuses it.
 	ProblemDuplicateEndpoint ProblemCode = "DuplicateEndpoint"
+	// ProblemMissingEndpoint (at synthesis): ExistingEndpoints names the security group of
+	// endpoints the construct created (EndpointsOf, for example in another stack) and
+	// leaves Services unset, which says that every endpoint the tasks need exists, but
+	// those endpoints lack one: list the services they have in ExistingEndpoints.Services,
+	// so that the construct creates the others.
+	ProblemMissingEndpoint ProblemCode = "MissingEndpoint"
 )
 
 // PropError is one invalid prop and what is allowed instead.
@@ -484,7 +491,7 @@ var stageNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
 	if v := p.StageName; v != nil && isStringToken(*v) {
-		add(ProblemToken, "StageName", "must be a concrete string: API Gateway's rules for stage names and the API_STAGE variable are checked at synthesis, when a token (such as a CfnParameter) is not known")
+		add(ProblemToken, "StageName", "must be a concrete string, not a token (such as a CfnParameter): the stage's name is checked against API Gateway's rules and set as the container's API_STAGE at synthesis; give a literal, for example one read from CDK context (app.Node().TryGetContext) or from the environment when the app runs")
 	} else if v != nil && !stageNamePattern.MatchString(*v) {
 		add(ProblemFormat, "StageName", "must be 1 to 128 letters, digits, hyphens or underscores, got %q", *v)
 	}

@@ -351,7 +351,7 @@ func TestNoSubnetsMessage(t *testing.T) {
 		want  []string
 	}{
 		{&privaterdsapi.PrivateRdsApiProps{Image: image, Vpc: publicOnly},
-			[]string{"Vpc: the VPC has no PRIVATE_ISOLATED subnet (it has 2 PUBLIC, 0 PRIVATE_WITH_EGRESS and 0 PRIVATE_ISOLATED subnets)", "NewIsolatedVpc"}},
+			[]string{"Vpc: the VPC has no PRIVATE_ISOLATED subnet (it has 2 PUBLIC, 0 PRIVATE_WITH_EGRESS and 0 PRIVATE_ISOLATED subnets)", "NewIsolatedVpc", "set AllowInternetRoute"}},
 		{&privaterdsapi.PrivateRdsApiProps{Image: image, Vpc: publicOnly, VpcSubnets: &awsec2.SubnetSelection{SubnetGroupName: jsii.String("App")}},
 			[]string{`VpcSubnets: the selection (SubnetGroupName "App") matches no subnet of the VPC (it has 2 PUBLIC`}},
 	} {
