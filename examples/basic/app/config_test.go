@@ -129,7 +129,7 @@ func poolConfigOf(t *testing.T, vars map[string]string) *pgxpool.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := c.DB.poolConfig()
+	pc, err := c.DB.poolConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
