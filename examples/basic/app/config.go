@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -20,12 +22,22 @@ const (
 	defaultPort     = "8080" // privaterdsapi's ContainerPort default
 	defaultSSLMode  = "verify-full"
 	defaultMaxConns = 10
-	// defaultSSLRootCert is where the Dockerfile puts the RDS global CA bundle.
-	defaultSSLRootCert = "/etc/ssl/certs/rds-global-bundle.pem"
+	// defaultSSLRootCert is where the Dockerfile puts the CAs of what the app may connect
+	// to: the RDS global CA bundle (an RDS instance or Aurora cluster endpoint) followed by
+	// the Amazon Trust Services roots (an RDS Proxy endpoint, whose certificate comes from
+	// ACM and does not chain to the RDS bundle). See the Dockerfile.
+	defaultSSLRootCert = "/etc/ssl/certs/rds-and-amazon-roots.pem"
 )
 
 // Connection pool settings. The pool connects lazily; a connection that cannot be made
 // within connectTimeout fails, and requests never wait longer than queryTimeout anyway.
+//
+// With IAM authentication (DB_IAM_AUTH=true) every new connection gets a fresh token in
+// BeforeConnect; the token is checked only when a connection starts (PostgreSQL and RDS
+// Proxy authenticate a session once), so a pooled connection may outlive its token's 15
+// minutes. maxConnLifetime therefore stays 30 minutes in both modes: it bounds how long a
+// connection keeps a database or proxy endpoint after a failover or scaling event, not the
+// token's lifetime.
 const (
 	connectTimeout  = 5 * time.Second
 	maxConnLifetime = 30 * time.Minute
@@ -46,7 +58,14 @@ type config struct {
 
 // dbConfig is how to reach PostgreSQL.
 type dbConfig struct {
+	// Password is DB_PASSWORD, empty with IAM authentication.
 	Host, Port, Name, User, Password string
+	// IAMAuth is DB_IAM_AUTH=true: each new connection authenticates with an IAM
+	// authentication token signed with the task role's credentials, and no password exists.
+	IAMAuth bool
+	// Region is the AWS Region a token is signed for (AWS_REGION, which ECS sets, else
+	// AWS_DEFAULT_REGION). Only read with IAMAuth.
+	Region string
 	// SSLMode is libpq's sslmode (DB_SSLMODE, default verify-full).
 	SSLMode string
 	// SSLRootCert is the PEM file of the CAs that may sign the server's certificate
@@ -67,8 +86,12 @@ var sslModes = map[string]bool{
 	"disable": true, "allow": true, "prefer": true, "require": true, "verify-ca": true, "verify-full": true,
 }
 
+// tlsModes are the sslmodes that never connect without TLS.
+var tlsModes = map[string]bool{"require": true, "verify-ca": true, "verify-full": true}
+
 // loadConfig reads the configuration through getenv (os.Getenv in production). The
 // error names every variable that is missing or invalid, and never shows DB_PASSWORD.
+// DB_PASSWORD is required unless DB_IAM_AUTH=true, where it is an error.
 func loadConfig(getenv func(string) string) (config, error) {
 	var problems []string
 	get := func(name, def string) string {
@@ -103,10 +126,33 @@ func loadConfig(getenv func(string) string) (config, error) {
 		Port:        strings.TrimSpace(required("DB_PORT")),
 		Name:        required("DB_NAME"),
 		User:        required("DB_USER"),
-		Password:    required("DB_PASSWORD"),
 		SSLMode:     get("DB_SSLMODE", defaultSSLMode),
 		SSLRootCert: get("DB_SSLROOTCERT", defaultSSLRootCert),
 		MaxConns:    defaultMaxConns,
+	}
+	switch v := get("DB_IAM_AUTH", "false"); strings.ToLower(v) {
+	case "true":
+		c.DB.IAMAuth = true
+	case "false":
+	default:
+		problems = append(problems, fmt.Sprintf("DB_IAM_AUTH=%q is neither true nor false", v))
+	}
+	if c.DB.IAMAuth {
+		// The value is never shown, only that it is there.
+		if getenv("DB_PASSWORD") != "" {
+			problems = append(problems, "DB_PASSWORD is set although DB_IAM_AUTH=true: IAM authentication uses "+
+				"a token for each connection and no password; remove DB_PASSWORD (or DB_IAM_AUTH)")
+		}
+		c.DB.Region = get("AWS_REGION", get("AWS_DEFAULT_REGION", ""))
+		if c.DB.Region == "" {
+			problems = append(problems, "AWS_REGION is not set (DB_IAM_AUTH=true signs tokens for a Region; ECS sets it)")
+		}
+		if !tlsModes[c.DB.SSLMode] && sslModes[c.DB.SSLMode] {
+			problems = append(problems, fmt.Sprintf("DB_SSLMODE=%s with DB_IAM_AUTH=true could send the token without TLS; "+
+				"use verify-full (or require, verify-ca)", c.DB.SSLMode))
+		}
+	} else {
+		c.DB.Password = required("DB_PASSWORD")
 	}
 	port("DB_PORT", c.DB.Port)
 	if !sslModes[c.DB.SSLMode] {
@@ -145,8 +191,14 @@ func checkCAFile(path string) error {
 func (c dbConfig) verifies() bool { return c.SSLMode == "verify-full" }
 
 // poolConfig is the pgx pool configuration. The password goes into it URL-escaped, so
-// that any character works.
-func (c dbConfig) poolConfig() (*pgxpool.Config, error) {
+// that any character works. With IAMAuth, tokens (which must not be nil then) gives the
+// password of every new connection, in the pool's BeforeConnect: a token is asked for
+// each connection the pool opens, never reused for a later one, and not asked for per
+// query.
+func (c dbConfig) poolConfig(tokens tokenSource) (*pgxpool.Config, error) {
+	if c.IAMAuth && tokens == nil {
+		return nil, errors.New("database settings: IAM authentication without a token source")
+	}
 	q := url.Values{}
 	q.Set("sslmode", c.SSLMode)
 	if c.SSLMode != "disable" {
@@ -154,9 +206,13 @@ func (c dbConfig) poolConfig() (*pgxpool.Config, error) {
 	}
 	q.Set("connect_timeout", strconv.Itoa(int(connectTimeout.Seconds())))
 	q.Set("application_name", "items-api")
+	user := url.UserPassword(c.User, c.Password)
+	if c.IAMAuth {
+		user = url.User(c.User) // the password comes from BeforeConnect
+	}
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.UserPassword(c.User, c.Password),
+		User:     user,
 		Host:     net.JoinHostPort(c.Host, c.Port),
 		Path:     "/" + c.Name,
 		RawQuery: q.Encode(),
@@ -170,5 +226,16 @@ func (c dbConfig) poolConfig() (*pgxpool.Config, error) {
 	pc.MaxConnLifetime = maxConnLifetime
 	pc.MaxConnIdleTime = maxConnIdleTime
 	pc.HealthCheckPeriod = healthCheck
+	if c.IAMAuth {
+		endpoint := net.JoinHostPort(c.Host, c.Port)
+		pc.BeforeConnect = func(ctx context.Context, cc *pgx.ConnConfig) error {
+			token, err := tokens.Token(ctx, endpoint, c.User)
+			if err != nil {
+				return fmt.Errorf("IAM authentication token for %s at %s: %w", c.User, endpoint, err)
+			}
+			cc.Password = token
+			return nil
+		}
+	}
 	return pc, nil
 }

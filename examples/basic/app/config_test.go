@@ -45,24 +45,35 @@ func TestConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		vars map[string]string // over taskEnv's, or alone when nil
-		want []string
+		name    string
+		vars    map[string]string // over taskEnv's, or alone when nil
+		want    []string
+		notWant []string
 	}{
 		{"nothing set", nil,
-			[]string{"DB_HOST is not set", "DB_PORT is not set", "DB_NAME is not set", "DB_USER is not set", "DB_PASSWORD is not set"}},
+			[]string{"DB_HOST is not set", "DB_PORT is not set", "DB_NAME is not set", "DB_USER is not set", "DB_PASSWORD is not set"}, nil},
 		{"blank", map[string]string{"DB_HOST": "  ", "DB_PORT": ""},
-			[]string{"DB_HOST is not set", "DB_PORT is not set"}},
+			[]string{"DB_HOST is not set", "DB_PORT is not set"}, nil},
 		{"ports", map[string]string{"PORT": "http", "DB_PORT": "70000"},
-			[]string{`PORT="http" is not a TCP port`, `DB_PORT="70000" is not a TCP port`}},
-		{"stage with a slash", map[string]string{"API_STAGE": "prod/v1"}, []string{`API_STAGE="prod/v1" is not a stage name`}},
-		{"stage named like a route", map[string]string{"API_STAGE": "items"}, []string{`API_STAGE="items" is also a route`}},
-		{"ssl mode", map[string]string{"DB_SSLMODE": "verify_full"}, []string{`DB_SSLMODE="verify_full" is not one of`}},
+			[]string{`PORT="http" is not a TCP port`, `DB_PORT="70000" is not a TCP port`}, nil},
+		{"stage with a slash", map[string]string{"API_STAGE": "prod/v1"}, []string{`API_STAGE="prod/v1" is not a stage name`}, nil},
+		{"stage named like a route", map[string]string{"API_STAGE": "items"}, []string{`API_STAGE="items" is also a route`}, nil},
+		{"ssl mode", map[string]string{"DB_SSLMODE": "verify_full"}, []string{`DB_SSLMODE="verify_full" is not one of`}, nil},
 		{"missing CA file", map[string]string{"DB_SSLROOTCERT": "/nonexistent/ca.pem"},
-			[]string{"DB_SSLROOTCERT=/nonexistent/ca.pem: no such file or directory"}},
+			[]string{"DB_SSLROOTCERT=/nonexistent/ca.pem: no such file or directory"}, nil},
 		{"CA file without a certificate", map[string]string{"DB_SSLROOTCERT": notPEM},
-			[]string{"DB_SSLROOTCERT=" + notPEM + ": no PEM certificate"}},
-		{"pool size", map[string]string{"DB_MAX_CONNS": "0"}, []string{`DB_MAX_CONNS="0" is not a number`}},
+			[]string{"DB_SSLROOTCERT=" + notPEM + ": no PEM certificate"}, nil},
+		{"pool size", map[string]string{"DB_MAX_CONNS": "0"}, []string{`DB_MAX_CONNS="0" is not a number`}, nil},
+		{"IAM with a password", map[string]string{"DB_IAM_AUTH": "true", "AWS_REGION": "us-east-1"},
+			[]string{"DB_PASSWORD is set although DB_IAM_AUTH=true"}, nil},
+		{"IAM without a Region", map[string]string{"DB_IAM_AUTH": "TRUE", "DB_PASSWORD": ""},
+			[]string{"AWS_REGION is not set"}, []string{"DB_PASSWORD"}},
+		{"IAM without TLS", map[string]string{"DB_IAM_AUTH": "true", "DB_PASSWORD": "", "AWS_REGION": "us-east-1", "DB_SSLMODE": "prefer"},
+			[]string{"DB_SSLMODE=prefer with DB_IAM_AUTH=true could send the token without TLS"}, nil},
+		{"IAM not a boolean", map[string]string{"DB_IAM_AUTH": "yes"}, []string{`DB_IAM_AUTH="yes" is neither true nor false`}, nil},
+		{"IAM and nothing else", map[string]string{"DB_HOST": "", "DB_PORT": "", "DB_NAME": "", "DB_USER": "", "DB_PASSWORD": "", "DB_IAM_AUTH": "true"},
+			[]string{"DB_HOST is not set", "DB_PORT is not set", "DB_NAME is not set", "DB_USER is not set", "AWS_REGION is not set"},
+			[]string{"DB_PASSWORD"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			vars := map[string]string{}
@@ -79,6 +90,11 @@ func TestConfigErrors(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(err.Error(), w) {
+					t.Errorf("error %q says %q", err, w)
 				}
 			}
 			checkNoPassword(t, "error", err.Error())
@@ -129,7 +145,7 @@ func poolConfigOf(t *testing.T, vars map[string]string) *pgxpool.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := c.DB.poolConfig()
+	pc, err := c.DB.poolConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,4 +166,45 @@ func TestRunRefusesBadConfig(t *testing.T) {
 		t.Errorf("logs: %s", out.String())
 	}
 	checkNoPassword(t, "logs", out.String())
+}
+
+// TestConfigIAM: DB_IAM_AUTH=true needs no DB_PASSWORD, reads the Region as the SDK does
+// (AWS_REGION, else AWS_DEFAULT_REGION), and the pool gets its password from the token
+// source at each connection, none from the environment.
+func TestConfigIAM(t *testing.T) {
+	vars := iamEnv("app")
+	c, err := loadConfig(getenv(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DB.IAMAuth || c.DB.Region != "us-east-1" || c.DB.Password != "" {
+		t.Errorf("IAM %v, Region %q, a password: %v", c.DB.IAMAuth, c.DB.Region, c.DB.Password != "")
+	}
+	if _, err := c.DB.poolConfig(nil); err == nil {
+		t.Error("a pool configuration with IAM authentication and no token source")
+	}
+	pc, err := c.DB.poolConfig(&rotatingTokens{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.BeforeConnect == nil || pc.ConnConfig.Password != "" || pc.MaxConnLifetime != maxConnLifetime {
+		t.Errorf("BeforeConnect set %v, a password in the configuration %v, lifetime %v",
+			pc.BeforeConnect != nil, pc.ConnConfig.Password != "", pc.MaxConnLifetime)
+	}
+
+	delete(vars, "AWS_REGION")
+	vars["AWS_DEFAULT_REGION"] = "eu-central-1"
+	if c, err := loadConfig(getenv(vars)); err != nil || c.DB.Region != "eu-central-1" {
+		t.Errorf("with AWS_DEFAULT_REGION only: Region %q, %v", c.DB.Region, err)
+	}
+
+	// DB_IAM_AUTH=false is the default: the password is required and used.
+	vars = taskEnv("app")
+	vars["DB_IAM_AUTH"] = "false"
+	if c, err := loadConfig(getenv(vars)); err != nil || c.DB.IAMAuth || c.DB.Password != appPassword {
+		t.Errorf("DB_IAM_AUTH=false: IAM %v, password kept %v, %v", c.DB.IAMAuth, c.DB.Password == appPassword, err)
+	}
+	if pc := poolConfigOf(t, vars); pc.BeforeConnect != nil {
+		t.Error("BeforeConnect without IAM authentication")
+	}
 }

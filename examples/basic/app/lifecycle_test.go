@@ -23,7 +23,7 @@ func adminConn(t *testing.T, db string) *pgx.Conn {
 	t.Helper()
 	c := dbConfig{Host: pg.Host, Port: strconv.Itoa(pg.Port), Name: db, User: pg.SuperUser,
 		Password: pg.SuperPassword, SSLMode: "verify-full", SSLRootCert: pg.CAFile}
-	pc, err := c.poolConfig()
+	pc, err := c.poolConfig(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestConcurrentSchemaCreation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := newServer(c, slog.New(slog.DiscardHandler))
+			s, err := newServer(c, slog.New(slog.DiscardHandler), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,10 +15,16 @@
 //
 // Configuration, from the environment (privaterdsapi injects the DB_* variables):
 //
-//	DB_HOST, DB_PORT, DB_NAME   the database (required)
-//	DB_USER, DB_PASSWORD        its credentials, from the RDS secret (required)
-//	DB_SSLMODE                  libpq sslmode (default verify-full)
-//	DB_SSLROOTCERT              CA bundle (default /etc/ssl/certs/rds-global-bundle.pem, put in the image by the Dockerfile)
+//	DB_HOST, DB_PORT, DB_NAME   the database, or its RDS Proxy (required)
+//	DB_USER                     the database user (required)
+//	DB_PASSWORD                 its password, from the RDS secret (required, unless DB_IAM_AUTH=true, where it is an error)
+//	DB_IAM_AUTH                 true: IAM database authentication, a fresh 15-minute token for each new connection,
+//	                            signed with the task role's credentials (default false)
+//	AWS_REGION                  the Region tokens are signed for (required with DB_IAM_AUTH=true; ECS sets it;
+//	                            AWS_DEFAULT_REGION is read when it is not set)
+//	DB_SSLMODE                  libpq sslmode (default verify-full; require, verify-ca or verify-full with DB_IAM_AUTH)
+//	DB_SSLROOTCERT              CA bundle (default /etc/ssl/certs/rds-and-amazon-roots.pem, put in the image by the
+//	                            Dockerfile: the RDS CAs and the Amazon Trust Services roots of RDS Proxy), or "system"
 //	DB_MAX_CONNS                connection pool size (default 10)
 //	API_STAGE                   the API Gateway stage name (default none)
 //	PORT                        HTTP port (default 8080)
@@ -27,7 +33,7 @@
 // At start-up it creates its table if needed, under an advisory lock, retrying until the
 // database answers; it serves /healthz meanwhile. On SIGTERM it stops accepting
 // connections, lets the requests in flight finish (at most 20 s, within ECS's 30 s stop
-// timeout) and exits. It logs JSON lines to stdout, one per request; never the password.
+// timeout) and exits. It logs JSON lines to stdout, one per request; never the password nor a token.
 package main
 
 import (
@@ -73,7 +79,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) int 
 		log.Error("invalid configuration", "error", err.Error())
 		return 2
 	}
-	s, err := newServer(cfg, log)
+	var tokens tokenSource
+	if cfg.DB.IAMAuth {
+		if tokens, err = newRDSTokens(ctx, cfg.DB.Region); err != nil {
+			log.Error("invalid configuration", "error", err.Error())
+			return 2
+		}
+	}
+	s, err := newServer(cfg, log, tokens)
 	if err != nil {
 		log.Error("invalid configuration", "error", err.Error())
 		return 2
@@ -97,7 +110,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) int 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "stage", cfg.Stage,
-		"db_host", cfg.DB.Host, "db_port", cfg.DB.Port, "db_name", cfg.DB.Name, "db_user", cfg.DB.User,
+		"db_host", cfg.DB.Host, "db_port", cfg.DB.Port, "db_name", cfg.DB.Name, "db_user", cfg.DB.User, "db_iam_auth", cfg.DB.IAMAuth,
 		"db_sslmode", cfg.DB.SSLMode, "db_sslrootcert", cfg.DB.SSLRootCert, "db_max_conns", cfg.DB.MaxConns)
 	if !cfg.DB.verifies() {
 		log.Warn("DB_SSLMODE does not verify the database server's certificate and name; use verify-full",

@@ -154,12 +154,19 @@ type testApp struct {
 // in the background as main does. It does not wait for the database.
 func startApp(t *testing.T, vars map[string]string) *testApp {
 	t.Helper()
+	return startAppWithTokens(t, vars, nil)
+}
+
+// startAppWithTokens is startApp with the token source of IAM authentication
+// (DB_IAM_AUTH=true in vars).
+func startAppWithTokens(t *testing.T, vars map[string]string, tokens tokenSource) *testApp {
+	t.Helper()
 	cfg, err := loadConfig(getenv(vars))
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	s, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, nil)))
+	s, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, nil)), tokens)
 	if err != nil {
 		t.Fatal(err)
 	}

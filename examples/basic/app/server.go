@@ -55,9 +55,10 @@ type server struct {
 }
 
 // newServer creates the server and its pool. The pool connects lazily: nothing here
-// needs the database to be up.
-func newServer(cfg config, log *slog.Logger) (*server, error) {
-	pc, err := cfg.DB.poolConfig()
+// needs the database to be up. tokens gives the password of each new connection with IAM
+// authentication (cfg.DB.IAMAuth), and is not used otherwise.
+func newServer(cfg config, log *slog.Logger, tokens tokenSource) (*server, error) {
+	pc, err := cfg.DB.poolConfig(tokens)
 	if err != nil {
 		return nil, err
 	}
