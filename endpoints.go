@@ -621,6 +621,11 @@ func (srv *ApiService) shareEndpoints(p *settings, relPath string, scan *appScan
 		}
 	}
 	e, k, problem := findEndpoints(srv.api.Vpc, p.vpc == nil, vpcStack, vpcRelPath, scan)
+	if e == nil && srv.api.Endpoints != nil {
+		// The set an earlier service of this API found or created (a VPC the API created
+		// is not looked up: see findEndpoints).
+		e = srv.api.Endpoints
+	}
 	if problem != nil {
 		srv.problems = append(srv.problems, *problem)
 	}
