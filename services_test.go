@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecspatterns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
@@ -326,4 +328,37 @@ func TestAddServiceRedeploysTheApi(t *testing.T) {
 	if len(ids) != 4 {
 		t.Errorf("deployment ids %v: want four different ones", ids)
 	}
+}
+
+const threePeersLabel = "Peer ×3: three `NetworkLoadBalancedFargateService` in one VPC"
+
+// threePeers synthesizes three of aws-cdk's NLB Fargate services with the task sizes of
+// the ThreeServices scenario, in one VPC of CDK's defaults (as a user shares a VPC), once
+// per test binary. Each has its own load balancer.
+func threePeers(t *testing.T) *synthesized {
+	t.Helper()
+	const name = "peer:ThreeNetworkLoadBalancedFargateServices"
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if s, ok := synthCache[name]; ok {
+		return s
+	}
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("ThreePeers"), nil)
+	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+	for _, p := range []struct {
+		id          string
+		cpu, memory float64
+	}{{"Root", 256, 512}, {"Orders", 512, 1024}, {"Catalog", 256, 512}} {
+		awsecspatterns.NewNetworkLoadBalancedFargateService(stack, jsii.String(p.id), &awsecspatterns.NetworkLoadBalancedFargateServiceProps{
+			Vpc:                vpc,
+			TaskImageOptions:   &awsecspatterns.NetworkLoadBalancedTaskImageOptions{Image: scenarios.Image(stack), ContainerPort: jsii.Number(privaterdsapi.DefaultContainerPort)},
+			PublicLoadBalancer: jsii.Bool(false),
+			Cpu:                jsii.Number(p.cpu),
+			MemoryLimitMiB:     jsii.Number(p.memory),
+		})
+	}
+	s := synthesize(t, name, &scenarios.Built{Stack: stack})
+	synthCache[name] = s
+	return s
 }
