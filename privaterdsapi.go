@@ -483,7 +483,8 @@ type PrivateRdsApiProps struct {
 
 // PrivateRdsApi is a REST API in front of a Fargate service in isolated subnets, reached
 // through a VPC link and an internal Network Load Balancer. Every resource it creates is
-// a field, for escape hatches.
+// a field, for escape hatches. AddService adds more services behind the same API, load
+// balancer, cluster and endpoints (see ApiService).
 type PrivateRdsApi struct {
 	constructs.Construct
 
@@ -573,7 +574,8 @@ type PrivateRdsApi struct {
 	loadBalancerArn *string
 }
 
-// NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with a
+// NewPrivateRdsApi builds the private API with its first service, which serves "/" and
+// "/{proxy+}" (see AddService for more). It panics, as CDK constructs do, with a
 // *ValidationError naming the construct's path and every invalid prop (the problems of
 // ValidateProps) before it creates anything. What needs values known only at synthesis
 // is checked then (see Validate).

@@ -451,6 +451,10 @@ func (a *PrivateRdsApi) checkRoute(props *ServiceProps) []PropError {
 		out = append(out, PropError{ProblemRange, "ListenerPort", fmt.Sprintf(
 			"the load balancer has %d listeners, one per service, which is the most a Network Load Balancer takes: give further services another PrivateRdsApi", len(a.Services))})
 	}
+	if next := a.nextListenerPort(props); props.ListenerPort == nil && next > 65535 {
+		out = append(out, PropError{ProblemRange, "ListenerPort", fmt.Sprintf(
+			"the port after the highest listener port in use would be %v, above 65535: give the service a ListenerPort", next)})
+	}
 	if v := props.ListenerPort; v != nil && !isToken(*v) {
 		for _, other := range a.Services {
 			if other.settings.listenerPort == *v {

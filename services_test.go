@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecspatterns"
 	"github.com/aws/jsii-runtime-go"
 
@@ -361,4 +362,53 @@ func threePeers(t *testing.T) *synthesized {
 	s := synthesize(t, name, &scenarios.Built{Stack: stack})
 	synthCache[name] = s
 	return s
+}
+
+// TestAddServiceWithVpcLinkV1: with the legacy VPC link, an added service's methods use
+// the V1 link (no V2 override), and the load balancer takes no ingress rule (PrivateLink
+// traffic is not filtered, see SECURITY.md).
+func TestAddServiceWithVpcLinkV1(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("V1"), nil)
+	api := privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image: scenarios.Image(stack), VpcLinkVersion: privaterdsapi.VpcLinkV1})
+	api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{PathPrefix: jsii.String("/orders"), Image: scenarios.Image(stack)})
+	s := synthesize(t, "V1", &scenarios.Built{Stack: stack})
+	link := s.only(t, "AWS::ApiGateway::VpcLink", "Api").id
+	for _, m := range s.resources("AWS::ApiGateway::Method") {
+		integration := m.props["Integration"].(map[string]any)
+		if integration["ConnectionType"] != "VPC_LINK" || ref(integration["ConnectionId"]) != link || integration["IntegrationTarget"] != nil {
+			t.Errorf("method %s: integration %v, want the V1 link %s", m.id, integration, link)
+		}
+	}
+	if n := len(s.resources("AWS::ApiGateway::Method")); n != 4 {
+		t.Errorf("%d methods, want 4", n)
+	}
+	ingress, _ := s.rules()
+	lb := idOf(t, s, "AWS::EC2::SecurityGroup", "Api", "LoadBalancerSecurityGroup") + ".GroupId"
+	if got := rulesOf(ingress, lb); len(got) != 0 {
+		t.Errorf("load balancer ingress with V1: %v, want none", got)
+	}
+}
+
+// TestAddedServiceSynthesisChecks: what an added service can only check at synthesis
+// (here, an image outside ECR) fails the synthesis with the service's path.
+func TestAddedServiceSynthesisChecks(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Late"), nil)
+	api := privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(stack)})
+	orders := api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{
+		PathPrefix: jsii.String("/orders"), Image: awsecs.ContainerImage_FromRegistry(jsii.String("nginx:latest"), nil)})
+	err := orders.Validate()
+	var verr *privaterdsapi.ValidationError
+	if !errors.As(err, &verr) || verr.Path != "Late/Api/Orders" ||
+		fmt.Sprint(problemsOf(err)) != fmt.Sprint([]problem{{privaterdsapi.ProblemImageNotEcr, "Image"}}) {
+		t.Errorf("Validate of the added service: %v", err)
+	}
+	if err := api.Validate(); err != nil {
+		t.Errorf("the API's own checks: %v", err)
+	}
+	if err := catch(func() { app.Synth(nil) }); err == nil || !strings.Contains(err.Error(), "Late/Api/Orders") {
+		t.Errorf("synthesis: %v, want the service's problem", err)
+	}
 }
