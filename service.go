@@ -359,7 +359,7 @@ func (a *PrivateRdsApi) AddService(id *string, props *ServiceProps) *ApiService 
 		problems = append(problems, a.checkRoute(props)...)
 	}
 	if len(problems) > 0 {
-		panic(&ValidationError{Path: childPath(a.Construct, id), Problems: problems})
+		panic(&ValidationError{Path: childPath(a.Construct, id), Problems: problems, service: true})
 	}
 	p := a.settings.with(resolveService(props, d, a.nextListenerPort(props)))
 	s := &ApiService{api: a, PathPrefix: *props.PathPrefix, settings: p}
@@ -404,7 +404,7 @@ func (s *ApiService) Validate() error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return &ValidationError{Path: *s.Node().Path(), Problems: problems}
+	return &ValidationError{Path: *s.Node().Path(), Problems: problems, service: !s.first()}
 }
 
 // serviceChecks is an added service's validation, which CDK calls at synthesis.

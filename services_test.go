@@ -297,7 +297,8 @@ func TestAddServiceErrors(t *testing.T) {
 		_, _, err := twoServiceStack(c.props...)
 		var verr *privaterdsapi.ValidationError
 		wantPath := fmt.Sprintf("Stack/Api/S%d", len(c.props)-1)
-		if !errors.As(err, &verr) || verr.Path != wantPath || fmt.Sprint(problemsOf(err)) != fmt.Sprint(c.want) {
+		if !errors.As(err, &verr) || verr.Path != wantPath || fmt.Sprint(problemsOf(err)) != fmt.Sprint(c.want) ||
+			!strings.HasPrefix(err.Error(), "privaterdsapi: invalid ServiceProps for "+wantPath+":") {
 			t.Errorf("%s: %v, want %v at %s", c.name, err, c.want, wantPath)
 		}
 	}

@@ -113,12 +113,18 @@ type ValidationError struct {
 	Path string
 	// Problems are the invalid props, in the order of the checks.
 	Problems []PropError
+	// service says that the props are a ServiceProps (AddService).
+	service bool
 }
 
 // Error implements error: one line per problem, each naming its prop and its code.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("privaterdsapi: invalid PrivateRdsApiProps")
+	props := "PrivateRdsApiProps"
+	if e.service {
+		props = "ServiceProps"
+	}
+	b.WriteString("privaterdsapi: invalid " + props)
 	if e.Path != "" {
 		b.WriteString(" for " + e.Path)
 	}
