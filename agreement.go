@@ -46,10 +46,10 @@ func (r *platformRecorder) Synthesize(awscdk.ISynthesisSession) {}
 // assetPlatform returns the Docker platform ("linux/arm64") an asset image is built for:
 // "" for an asset without Platform; ok is false when binding image registers no image
 // asset.
-func (a *PrivateRdsApi) assetPlatform(image awsecs.ContainerImage) (platform string, ok bool) {
+func (srv *ApiService) assetPlatform(image awsecs.ContainerImage) (platform string, ok bool) {
 	r := &platformRecorder{}
 	awscdk.NewStackSynthesizer_Override(r)
-	outdir := awscdk.Stage_Of(a.Construct).AssetOutdir()
+	outdir := awscdk.Stage_Of(srv.Construct).AssetOutdir()
 	app := awscdk.NewApp(&awscdk.AppProps{
 		AutoSynth: jsii.Bool(false), // never written, even under `cdk synth` (CDK_OUTDIR set)
 		Outdir:    outdir,           // the same output directory: CDK's staging cache answers
@@ -69,12 +69,12 @@ func (a *PrivateRdsApi) assetPlatform(image awsecs.ContainerImage) (platform str
 
 // taskPlatform returns the task definition's operating system family and CPU
 // architecture as CloudFormation gets them ("LINUX", "X86_64").
-func (a *PrivateRdsApi) taskPlatform() (os, arch string) {
-	cfn, _ := a.TaskDefinition.Node().DefaultChild().(awsecs.CfnTaskDefinition)
+func (srv *ApiService) taskPlatform() (os, arch string) {
+	cfn, _ := srv.TaskDefinition.Node().DefaultChild().(awsecs.CfnTaskDefinition)
 	if cfn == nil {
 		return "", ""
 	}
-	resolved, _ := a.stack.Resolve(cfn.RuntimePlatform()).(map[string]any)
+	resolved, _ := srv.api.stack.Resolve(cfn.RuntimePlatform()).(map[string]any)
 	os, _ = resolved["operatingSystemFamily"].(string)
 	arch, _ = resolved["cpuArchitecture"].(string)
 	return os, arch
@@ -88,26 +88,26 @@ var dockerArchitectures = map[string]string{"amd64": "X86_64", "x86_64": "X86_64
 // an image built for another architecture (or operating system) than the tasks' fails
 // every task at start ("exec format error"). An asset without Platform is built for the
 // architecture of the machine that runs `cdk deploy`: a warning says so.
-func (a *PrivateRdsApi) checkImagePlatform(image awsecs.ContainerImage) []PropError {
+func (srv *ApiService) checkImagePlatform(image awsecs.ContainerImage) []PropError {
 	// An asset image, bound, is the container's child "AssetImage" (aws-ecs AssetImage.bind);
 	// in Go every ContainerImage satisfies the AssetImage interface, so it is told by that.
-	if a.Container.Node().TryFindChild(jsii.String("AssetImage")) == nil {
+	if srv.Container.Node().TryFindChild(jsii.String("AssetImage")) == nil {
 		return nil // another image's platform is known to its registry only
 	}
 	var platform string
 	var isAsset bool
 	var os, arch string
 	if failure := jsiiPanic(func() {
-		if platform, isAsset = a.assetPlatform(image); isAsset {
-			os, arch = a.taskPlatform()
+		if platform, isAsset = srv.assetPlatform(image); isAsset {
+			os, arch = srv.taskPlatform()
 		}
 	}); failure != nil {
-		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+		warn(srv.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
 			"The platform of Image could not be read (%s): check that the image is built for the tasks' RuntimePlatform, or the tasks fail at start with \"exec format error\".", firstLine(failure)))
 		return nil
 	}
 	if !isAsset || arch == "" {
-		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+		warn(srv.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
 			"The platform of the image asset or of the tasks could not be read (asset platform found: %v, task architecture %q): check that the image is built for the tasks' RuntimePlatform, or the tasks fail at start with \"exec format error\".", isAsset, arch))
 		return nil
 	}
@@ -117,7 +117,7 @@ func (a *PrivateRdsApi) checkImagePlatform(image awsecs.ContainerImage) []PropEr
 	}
 	want := awsecrassetsPlatform(ecsOs, arch)
 	if platform == "" {
-		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+		warn(srv.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
 			"Image is an asset without Platform: docker builds it for the architecture of the machine that runs cdk deploy, and the tasks run on %s: a machine of another architecture builds an image whose tasks fail at start with \"exec format error\". Set AssetImageProps.Platform to %s.",
 			arch, want))
 		return nil
@@ -128,7 +128,7 @@ func (a *PrivateRdsApi) checkImagePlatform(image awsecs.ContainerImage) []PropEr
 		imageArch = dockerArchitectures[parts[1]]
 	}
 	if imageArch == "" {
-		warn(a.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
+		warn(srv.Construct, "privaterdsapi:imagePlatform", fmt.Sprintf(
 			"Image is built for the platform %q, whose architecture this construct does not know: the tasks run on %s (RuntimePlatform), and fail at start with \"exec format error\" unless the image is built for it.", platform, arch))
 		return nil
 	}
@@ -153,10 +153,15 @@ func awsecrassetsPlatform(os, arch string) string {
 }
 
 // checkAgreement is the pure check of props whose values must agree with each other.
-func checkAgreement(p *PrivateRdsApiProps, d durations, add adder) {
+func checkAgreement(p *PrivateRdsApiProps, _ durations, add adder) {
 	if p.AllowInternetRoute != nil && p.Vpc == nil {
 		add(ProblemRequires, "AllowInternetRoute", "applies only with Vpc (the VPC the construct creates has no internet path); remove it or set Vpc")
 	}
+}
+
+// checkServiceAgreement is the pure check of per-service props whose values must agree
+// with each other.
+func checkServiceAgreement(_ *ServiceProps, _ *PrivateRdsApiProps, d durations, add adder) {
 	// ECS stops a task whose load balancer health checks fail after the grace period,
 	// also while its container health check is still in its start period.
 	if d.grace != nil && d.checkStartPeriod != nil && *d.grace < *d.checkStartPeriod {
@@ -262,7 +267,7 @@ func isWindows(platform *awsecs.RuntimePlatform) bool {
 }
 
 // checkPlatform checks the props that must agree with a Windows RuntimePlatform.
-func checkPlatform(p *PrivateRdsApiProps) []PropError {
+func checkPlatform(p *ServiceProps) []PropError {
 	if !isWindows(p.RuntimePlatform) {
 		return nil
 	}

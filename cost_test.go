@@ -78,6 +78,14 @@ func costRows() []costRow {
 			}},
 		{label: "Development profile (`Development`)", template: fromScenario("Development")},
 		{label: peerLabel, template: func(t *testing.T) map[string]any { return peer(t).json }},
+		{label: "Three services (`ThreeServices`)", template: fromScenario("ThreeServices"),
+			excluded: map[string]string{
+				"AWS::RDS::DBInstance":                        "the user's database",
+				"AWS::RDS::DBSubnetGroup":                     "the user's database",
+				"AWS::SecretsManager::Secret":                 "the database's generated secret",
+				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
+			}},
+		{label: threePeersLabel, template: func(t *testing.T) map[string]any { return threePeers(t).json }}, // services_test.go
 	}
 }
 

@@ -121,7 +121,7 @@ func databaseEndpoint(db any) (host, port *string) {
 // checkDatabaseEndpoint checks, before anything is created, that the host of a cluster
 // can be read when DatabaseHost does not give it: a cluster imported without
 // ClusterEndpointAddress has no endpoint, and CDK throws when it is asked for one.
-func checkDatabaseEndpoint(p *PrivateRdsApiProps) []PropError {
+func checkDatabaseEndpoint(p *ServiceProps) []PropError {
 	d, ok := p.Database.(awsrds.IDatabaseCluster)
 	if !ok || p.DatabaseHost != nil {
 		return nil
@@ -163,8 +163,8 @@ func defaultPortString(database awsec2.IConnectable) *string {
 // (ProblemDatabaseSecurityGroups) unless DatabaseSecurityGroups is an empty list, which
 // says that the database's side is the user's. It also gives the execution role the
 // keys of the injected secrets (grantSecretKeys).
-func (a *PrivateRdsApi) connectDatabase(p *settings) {
-	a.grantSecretKeys(p)
+func (srv *ApiService) connectDatabase(p *settings) {
+	srv.grantSecretKeys(p)
 	if p.database == nil {
 		return
 	}
@@ -172,8 +172,8 @@ func (a *PrivateRdsApi) connectDatabase(p *settings) {
 	if p.databasePort != nil {
 		port = awsec2.Port_Tcp(p.databasePort)
 	}
-	if a.databaseInOtherVpc(p) {
-		a.problems = append(a.problems, PropError{ProblemDatabaseVpc, "Database",
+	if srv.databaseInOtherVpc(p) {
+		srv.problems = append(srv.problems, PropError{ProblemDatabaseVpc, "Database",
 			"is in another VPC than the API's (Vpc, or the VPC the construct creates without it): the tasks reach only their own VPC. Give the API the database's VPC as Vpc"})
 	}
 	groups := p.databaseGroups
@@ -182,12 +182,12 @@ func (a *PrivateRdsApi) connectDatabase(p *settings) {
 	}
 	if len(groups) == 0 {
 		// The database's side cannot be written: the tasks' side goes to the VPC.
-		if hasCidr(a.Vpc) {
-			a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), port,
+		if hasCidr(srv.api.Vpc) {
+			srv.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(srv.api.Vpc.VpcCidrBlock()), port,
 				jsii.String("The database (its security groups unknown), in the VPC"), nil)
 		}
 		if p.databaseGroups == nil {
-			a.problems = append(a.problems, PropError{ProblemDatabaseSecurityGroups, "Database",
+			srv.problems = append(srv.problems, PropError{ProblemDatabaseSecurityGroups, "Database",
 				"has no security groups (an imported instance or cluster without SecurityGroups, or Connections without groups), so nothing can let the tasks in: " +
 					"give them as DatabaseSecurityGroups (imported by ID with awsec2.SecurityGroup_FromSecurityGroupId), or import the database with its SecurityGroups; " +
 					"DatabaseSecurityGroups: &[]awsec2.ISecurityGroup{} says that you open the database to ServiceSecurityGroup yourself"})
@@ -195,7 +195,7 @@ func (a *PrivateRdsApi) connectDatabase(p *settings) {
 		return
 	}
 	before := map[string]bool{}
-	watched := append([]awsec2.ISecurityGroup{a.ServiceSecurityGroup}, groups...)
+	watched := append([]awsec2.ISecurityGroup{srv.ServiceSecurityGroup}, groups...)
 	for _, g := range watched {
 		for id := range ingressRules(g) {
 			before[id] = true
@@ -204,13 +204,13 @@ func (a *PrivateRdsApi) connectDatabase(p *settings) {
 	if p.databaseGroups == nil {
 		// Written from the tasks' side so that the database's ingress rule lives in this
 		// stack even when the database is in another one.
-		a.connections.AllowTo(p.database, port, jsii.String(databaseRuleDescription))
+		srv.connections.AllowTo(p.database, port, jsii.String(databaseRuleDescription))
 	} else {
 		for _, g := range groups {
-			a.connections.AllowTo(g, port, jsii.String(databaseRuleDescription))
+			srv.connections.AllowTo(g, port, jsii.String(databaseRuleDescription))
 		}
 	}
-	stackPath := *a.stack.Node().Path()
+	stackPath := *srv.api.stack.Node().Path()
 	written := 0
 	for i, g := range watched {
 		for id, rule := range ingressRules(g) {
@@ -222,12 +222,12 @@ func (a *PrivateRdsApi) connectDatabase(p *settings) {
 			// construct owns: the service waits for them (those under its own group are
 			// waited for with the others, see connectEndpoints).
 			if i > 0 && *awscdk.Stack_Of(rule).Node().Path() == stackPath {
-				a.Service.Node().AddDependency(rule)
+				srv.Service.Node().AddDependency(rule)
 			}
 		}
 	}
 	if written < len(groups) {
-		warn(a.Construct, "privaterdsapi:databaseIngress",
+		warn(srv.Construct, "privaterdsapi:databaseIngress",
 			"The database's security groups take no rule from this app (imported with Mutable: false): allow the tasks' security group (ServiceSecurityGroup) in on the database's port yourself, or import the groups as mutable.")
 	}
 }
@@ -249,7 +249,7 @@ func ingressRules(g awsec2.ISecurityGroup) map[string]constructs.IConstruct {
 // the API's by their identities as deployed (see vpcIdentity), where both can be told
 // (two literal VPC IDs, or two references in one stack). The VPC the construct creates
 // without Vpc holds no database yet.
-func (a *PrivateRdsApi) databaseInOtherVpc(p *settings) bool {
+func (srv *ApiService) databaseInOtherVpc(p *settings) bool {
 	d, ok := p.database.(interface{ Vpc() awsec2.IVpc })
 	var vpc awsec2.IVpc
 	if !ok || jsiiPanic(func() { vpc = d.Vpc() }) != nil || vpc == nil {
@@ -258,7 +258,7 @@ func (a *PrivateRdsApi) databaseInOtherVpc(p *settings) bool {
 	if p.vpc == nil {
 		return true
 	}
-	if sameObject(vpc, a.Vpc) { // endpoints.go
+	if sameObject(vpc, srv.api.Vpc) { // endpoints.go
 		return false
 	}
 	identity := func(v awsec2.IVpc) (string, string, string) {
@@ -267,7 +267,7 @@ func (a *PrivateRdsApi) databaseInOtherVpc(p *settings) bool {
 		id, literal := vpcIdentity(v.VpcId(), stack, path, *v.Node().Path())
 		return id, literal, path
 	}
-	apiId, apiLiteral, apiStack := identity(a.Vpc)
+	apiId, apiLiteral, apiStack := identity(srv.api.Vpc)
 	dbId, dbLiteral, dbStack := identity(vpc)
 	switch {
 	case apiLiteral != "" && dbLiteral != "":
@@ -282,7 +282,7 @@ func (a *PrivateRdsApi) databaseInOtherVpc(p *settings) bool {
 // the customer managed key of DatabaseSecret and on SecretsEncryptionKeys, where CDK does
 // not: the grant CDK makes on a secret's key goes into the key's policy, which it cannot
 // change for an imported key (aws-cdk #17156), so the task would fail to start.
-func (a *PrivateRdsApi) grantSecretKeys(p *settings) {
+func (srv *ApiService) grantSecretKeys(p *settings) {
 	var keys []awskms.IKey
 	if p.databaseSecret != nil {
 		if k := p.databaseSecret.EncryptionKey(); k != nil {
@@ -293,14 +293,14 @@ func (a *PrivateRdsApi) grantSecretKeys(p *settings) {
 	if len(keys) == 0 {
 		return
 	}
-	service := fmt.Sprintf("secretsmanager.%s.amazonaws.com", *a.stack.Region())
+	service := fmt.Sprintf("secretsmanager.%s.amazonaws.com", *srv.api.stack.Region())
 	seen := map[awskms.IKey]bool{}
 	for _, k := range keys {
 		if seen[k] || *awscdk.Resource_IsOwnedResource(k) {
 			continue // an owned key's policy gets CDK's grant
 		}
 		seen[k] = true
-		a.TaskDefinition.ObtainExecutionRole().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		srv.TaskDefinition.ObtainExecutionRole().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("kms:Decrypt"),
 			Resources: &[]*string{k.KeyArn()},
 			Conditions: &map[string]any{"StringEquals": map[string]any{

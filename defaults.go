@@ -47,12 +47,12 @@ const (
 	elbHttpHealthCheckTimeoutSeconds = 6
 )
 
-// settings is the complete configuration of one PrivateRdsApi: every prop with its
-// default applied. The builders (vpc.go, nlb.go, fargate.go, endpoints.go, gateway.go)
-// read settings, never the props.
+// settings is the complete configuration of one PrivateRdsApi with one of its services:
+// every prop with its default applied. The builders (vpc.go, nlb.go, fargate.go,
+// endpoints.go, gateway.go) read settings, never the props.
 type settings struct {
-	image                       awsecs.ContainerImage
-	containerPort, listenerPort float64 // may be numeric tokens
+	// serviceSettings are the service's own (ServiceProps); the rest is shared.
+	*serviceSettings
 
 	vpc                 awsec2.IVpc // nil: the construct creates an IsolatedVpc
 	subnets             *awsec2.SubnetSelection
@@ -62,14 +62,35 @@ type settings struct {
 	additionalEndpoints []awsec2.InterfaceVpcEndpointAwsService
 	s3PrefixListId      *string
 
-	cpu, memory  float64
-	platform     *awsecs.RuntimePlatform
-	capacity     []*awsecs.CapacityProviderStrategy // empty: the FARGATE launch type
 	insights     bool
-	environment  map[string]*string       // the user's map: read, never written
-	secrets      map[string]awsecs.Secret // the user's map: read, never written
 	logRetention awslogs.RetentionDays
 	logKey       awskms.IKey
+
+	accessLogsBucket   awss3.IBucket
+	accessLogsPrefix   *string
+	deletionProtection bool
+
+	stageName             string
+	linkVersion           VpcLinkVersion
+	tracing               bool
+	rateLimit, burstLimit float64 // may be numeric tokens
+	loggingLevel          awsapigateway.MethodLoggingLevel
+	authorizer            awsapigateway.IAuthorizer
+	authorizationType     awsapigateway.AuthorizationType
+	webAclArn             *string
+	createAccountRole     bool
+}
+
+// serviceSettings are the settings of one service: its ServiceProps with their defaults.
+type serviceSettings struct {
+	image                       awsecs.ContainerImage
+	containerPort, listenerPort float64 // may be numeric tokens
+
+	cpu, memory float64
+	platform    *awsecs.RuntimePlatform
+	capacity    []*awsecs.CapacityProviderStrategy // empty: the FARGATE launch type
+	environment map[string]*string                 // the user's map: read, never written
+	secrets     map[string]awsecs.Secret           // the user's map: read, never written
 
 	readonlyRoot   bool
 	windows        bool // a Windows RuntimePlatform: no read-only root filesystem
@@ -88,59 +109,32 @@ type settings struct {
 	minCapacity, maxCapacity, targetCpu float64 // may be numeric tokens
 	grace, deregistration               awscdk.Duration
 
-	healthCheck        *elbv2.HealthCheck
-	accessLogsBucket   awss3.IBucket
-	accessLogsPrefix   *string
-	deletionProtection bool
+	healthCheck *elbv2.HealthCheck
+}
 
-	stageName             string
-	linkVersion           VpcLinkVersion
-	tracing               bool
-	rateLimit, burstLimit float64 // may be numeric tokens
-	loggingLevel          awsapigateway.MethodLoggingLevel
-	authorizer            awsapigateway.IAuthorizer
-	authorizationType     awsapigateway.AuthorizationType
-	webAclArn             *string
-	createAccountRole     bool
+// with is s with the service settings of another service.
+func (s *settings) with(service *serviceSettings) *settings {
+	c := *s
+	c.serviceSettings = service
+	return &c
 }
 
 // resolve applies the defaults to props, which ValidateProps has accepted; d are its
 // durations, read by ValidateProps.
 func resolve(p *PrivateRdsApiProps, d durations) *settings {
 	s := &settings{
-		image:              p.Image,
-		containerPort:      orDefault(p.ContainerPort, DefaultContainerPort),
-		listenerPort:       orDefault(p.ListenerPort, DefaultListenerPort),
+		serviceSettings:    resolveService(p.serviceProps(), d, orDefault(p.ListenerPort, DefaultListenerPort)),
 		vpc:                p.Vpc,
 		subnets:            subnetSelection(p),
 		maxAzs:             orDefault(p.MaxAzs, DefaultMaxAzs),
 		existingEndpoints:  p.ExistingEndpoints,
 		s3PrefixListId:     p.S3PrefixListId,
-		cpu:                orDefault(p.Cpu, DefaultCpu),
-		memory:             orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
-		platform:           p.RuntimePlatform,
 		logRetention:       p.LogRetention,
 		logKey:             p.LogEncryptionKey,
 		endpointSubnets:    p.EndpointSubnets,
 		insights:           p.ContainerInsights == nil || *p.ContainerInsights,
-		readonlyRoot:       p.ReadonlyRootFilesystem == nil || *p.ReadonlyRootFilesystem,
-		user:               p.User,
-		containerCheck:     p.ContainerHealthCheck,
-		exec:               p.EnableExecuteCommand != nil && *p.EnableExecuteCommand,
 		deletionProtection: p.DeletionProtection != nil && *p.DeletionProtection,
 		tracing:            p.TracingEnabled != nil && *p.TracingEnabled,
-		database:           p.Database,
-		databasePort:       p.DatabasePort,
-		databaseSecret:     p.DatabaseSecret,
-		databaseGroups:     derefOrNil(p.DatabaseSecurityGroups),
-		secretsKeys:        derefOrNil(p.SecretsEncryptionKeys),
-		databaseHost:       p.DatabaseHost,
-		databaseName:       p.DatabaseName,
-		minCapacity:        orDefault(p.MinCapacity, DefaultMinCapacity),
-		maxCapacity:        orDefault(p.MaxCapacity, DefaultMaxCapacity),
-		targetCpu:          orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),
-		grace:              p.HealthCheckGracePeriod,
-		deregistration:     p.DeregistrationDelay,
 		accessLogsBucket:   p.LoadBalancerAccessLogsBucket,
 		accessLogsPrefix:   p.LoadBalancerAccessLogsPrefix,
 		stageName:          DefaultStageName,
@@ -152,10 +146,56 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		authorizationType:  p.AuthorizationType,
 		webAclArn:          p.WebAclArn,
 		createAccountRole:  p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
-		healthCheck:        healthCheckOf(p, d),
 	}
 	if p.AdditionalEndpoints != nil {
 		s.additionalEndpoints = *p.AdditionalEndpoints
+	}
+	if s.logRetention == "" {
+		s.logRetention = defaultLogRetention
+	}
+	if p.StageName != nil {
+		s.stageName = *p.StageName
+	}
+	if s.linkVersion == VpcLinkDefault {
+		s.linkVersion = VpcLinkV2
+	}
+	if s.loggingLevel == "" {
+		s.loggingLevel = awsapigateway.MethodLoggingLevel_ERROR
+	}
+	if s.authorizer == nil && s.authorizationType == "" {
+		s.authorizationType = awsapigateway.AuthorizationType_NONE
+	}
+	return s
+}
+
+// resolveService applies the defaults to the props of one service, which the checks have
+// accepted; d are its durations, listenerPort its listener's port (whose default depends
+// on the other services, see ListenerPort).
+func resolveService(p *ServiceProps, d durations, listenerPort float64) *serviceSettings {
+	s := &serviceSettings{
+		image:          p.Image,
+		containerPort:  orDefault(p.ContainerPort, DefaultContainerPort),
+		listenerPort:   listenerPort,
+		cpu:            orDefault(p.Cpu, DefaultCpu),
+		memory:         orDefault(p.MemoryLimitMiB, DefaultMemoryLimitMiB),
+		platform:       p.RuntimePlatform,
+		readonlyRoot:   p.ReadonlyRootFilesystem == nil || *p.ReadonlyRootFilesystem,
+		user:           p.User,
+		containerCheck: p.ContainerHealthCheck,
+		exec:           p.EnableExecuteCommand != nil && *p.EnableExecuteCommand,
+		database:       p.Database,
+		databasePort:   p.DatabasePort,
+		databaseSecret: p.DatabaseSecret,
+		databaseGroups: derefOrNil(p.DatabaseSecurityGroups),
+		secretsKeys:    derefOrNil(p.SecretsEncryptionKeys),
+		databaseHost:   p.DatabaseHost,
+		databaseName:   p.DatabaseName,
+		minCapacity:    orDefault(p.MinCapacity, DefaultMinCapacity),
+		maxCapacity:    orDefault(p.MaxCapacity, DefaultMaxCapacity),
+		targetCpu:      orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),
+		grace:          p.HealthCheckGracePeriod,
+		deregistration: p.DeregistrationDelay,
+		healthCheck:    healthCheckOf(p, d),
 	}
 	if p.CapacityProviderStrategies != nil {
 		s.capacity = *p.CapacityProviderStrategies
@@ -175,33 +215,18 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 	if p.Secrets != nil {
 		s.secrets = *p.Secrets
 	}
-	if s.logRetention == "" {
-		s.logRetention = defaultLogRetention
-	}
 	if s.grace == nil {
 		s.grace = awscdk.Duration_Seconds(jsii.Number(defaultGraceSeconds(p, d)))
 	}
 	if s.deregistration == nil {
 		s.deregistration = awscdk.Duration_Seconds(jsii.Number(DefaultDeregistrationDelaySeconds))
 	}
-	if p.StageName != nil {
-		s.stageName = *p.StageName
-	}
-	if s.linkVersion == VpcLinkDefault {
-		s.linkVersion = VpcLinkV2
-	}
-	if s.loggingLevel == "" {
-		s.loggingLevel = awsapigateway.MethodLoggingLevel_ERROR
-	}
-	if s.authorizer == nil && s.authorizationType == "" {
-		s.authorizationType = awsapigateway.AuthorizationType_NONE
-	}
 	return s
 }
 
 // healthCheckOf is the target group's health check: TCP on the container port, or HTTP
 // GET of HealthCheckPath; ELB's own timeout unless it would exceed the interval.
-func healthCheckOf(p *PrivateRdsApiProps, d durations) *elbv2.HealthCheck {
+func healthCheckOf(p *ServiceProps, d durations) *elbv2.HealthCheck {
 	interval := orDefault(d.interval, DefaultHealthCheckIntervalSeconds)
 	h := &elbv2.HealthCheck{
 		Enabled:                 jsii.Bool(true),
@@ -234,7 +259,7 @@ func healthCheckOf(p *PrivateRdsApiProps, d durations) *elbv2.HealthCheck {
 // a longer StartPeriod, that start period plus the time the load balancer takes to find
 // the started task healthy (HealthyThresholdCount checks, HealthCheckInterval apart), so
 // that ECS never stops a task that is still starting.
-func defaultGraceSeconds(p *PrivateRdsApiProps, d durations) float64 {
+func defaultGraceSeconds(p *ServiceProps, d durations) float64 {
 	grace := float64(DefaultHealthCheckGraceSeconds)
 	if d.checkStartPeriod != nil && *d.checkStartPeriod > grace {
 		healthy := orDefault(p.HealthyThresholdCount, DefaultHealthyThresholdCount)

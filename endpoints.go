@@ -292,8 +292,8 @@ func findEndpoints(vpc awsec2.IVpc, fresh bool, stack awscdk.Stack, relPath stri
 // interface endpoint for one service, or both an S3 gateway endpoint: a second endpoint
 // with private DNS for a service, or a second S3 route on a route table, fails to
 // deploy. Sets in two stacks that share nothing are fine.
-func (a *PrivateRdsApi) checkEndpointsInTwoStacks() []PropError {
-	e, other := a.Endpoints, a.otherStackEndpoints
+func (srv *ApiService) checkEndpointsInTwoStacks() []PropError {
+	e, other := srv.api.Endpoints, srv.otherStackEndpoints
 	if e == nil || other == nil {
 		return nil
 	}
@@ -535,7 +535,7 @@ func endpointId(shortName string) string {
 // endpointServices are the interface endpoints the task needs: ECR (API and Docker
 // registry) to pull the image, CloudWatch Logs for awslogs, Secrets Manager and SSM for
 // the secrets injected from each, SSM messages for ECS Exec, and whatever the user adds.
-func (a *PrivateRdsApi) endpointServices(p *settings) []endpointService {
+func (srv *ApiService) endpointServices(p *settings) []endpointService {
 	services := []endpointService{
 		{"ecr.api", awsec2.InterfaceVpcEndpointAwsService_ECR},
 		{"ecr.dkr", awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER},
@@ -543,7 +543,7 @@ func (a *PrivateRdsApi) endpointServices(p *settings) []endpointService {
 	}
 	secretsManager, ssm := p.databaseSecret != nil, false
 	for _, name := range slices.Sorted(maps.Keys(p.secrets)) {
-		switch a.secretSource(name, p.secrets[name]) {
+		switch srv.secretSource(name, p.secrets[name]) {
 		case fromSsm:
 			ssm = true
 		case fromSecretsManager:
@@ -582,7 +582,7 @@ const (
 // Secret_FromSsmParameter does not; else its ARN, resolved, names the service
 // (":ssm:" or ":secretsmanager:"). What cannot be told is warned about: the caller then
 // creates both endpoints, so that the task can start either way.
-func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOrigin {
+func (srv *ApiService) secretSource(name string, secret awsecs.Secret) secretOrigin {
 	var (
 		hasField *bool
 		resolved any
@@ -592,7 +592,7 @@ func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOr
 		return fromSecretsManager
 	}
 	if failure == nil {
-		failure = jsiiPanic(func() { resolved = a.stack.Resolve(secret.Arn()) })
+		failure = jsiiPanic(func() { resolved = srv.api.stack.Resolve(secret.Arn()) })
 	}
 	if failure == nil {
 		b, err := json.Marshal(resolved)
@@ -607,7 +607,7 @@ func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOr
 			failure = "its ARN " + s + " names neither ssm nor secretsmanager"
 		}
 	}
-	warn(a.Construct, "privaterdsapi:secretSource", fmt.Sprintf(
+	warn(srv.Construct, "privaterdsapi:secretSource", fmt.Sprintf(
 		"Secrets[%s]: cannot tell whether the secret comes from Secrets Manager or SSM Parameter Store (%s), so the construct creates both the secretsmanager and the ssm interface endpoints (one of them is billed for nothing). "+
 			"Pass it as awsecs.Secret_FromSecretsManager or awsecs.Secret_FromSsmParameter of a secret or parameter whose ARN names its service (an import by name or complete ARN)",
 		name, firstLine(failure)))
@@ -620,11 +620,11 @@ func (a *PrivateRdsApi) secretSource(name string, secret awsecs.Secret) secretOr
 // EndpointSubnets that select no subnet or other subnets than the endpoints already have
 // (or subnets that cannot be compared). relPath is the construct's path relative to its
 // stack when known without a jsii call (see pathAtStackRoot), else "".
-func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string, scan *appScan, plan func(*PrivateEndpoints) endpointsPlan) (*PrivateEndpoints, endpointsPlan) {
-	subnets := a.Subnets
+func (srv *ApiService) shareEndpoints(p *settings, relPath string, scan *appScan, plan func(*PrivateEndpoints) endpointsPlan) (*PrivateEndpoints, endpointsPlan) {
+	subnets := srv.api.Subnets
 	if p.endpointSubnets != nil {
-		if selected, _ := selectSubnets(a.Vpc, p.endpointSubnets); len(selected) == 0 {
-			a.problems = append(a.problems, PropError{ProblemNoSubnets, "EndpointSubnets",
+		if selected, _ := selectSubnets(srv.api.Vpc, p.endpointSubnets); len(selected) == 0 {
+			srv.problems = append(srv.problems, PropError{ProblemNoSubnets, "EndpointSubnets",
 				"selects no subnet of the VPC: select subnets of the tasks' VPC, for example its PRIVATE_ISOLATED subnets in one availability zone (SubnetType and AvailabilityZones)"})
 		} else {
 			subnets = p.endpointSubnets
@@ -635,47 +635,52 @@ func (a *PrivateRdsApi) shareEndpoints(p *settings, relPath string, scan *appSca
 		vpcRelPath string
 	)
 	if p.vpc == nil {
-		vpcStack = a.stack
+		vpcStack = srv.api.stack
 		if relPath != "" {
 			vpcRelPath = relPath + "/" + isolatedVpcPath
 		}
 	}
-	e, k, other := findEndpoints(a.Vpc, p.vpc == nil, vpcStack, vpcRelPath, scan)
-	a.otherStackEndpoints = other
+	e, k, other := findEndpoints(srv.api.Vpc, p.vpc == nil, vpcStack, vpcRelPath, scan)
+	if e == nil && srv.api.Endpoints != nil {
+		// The set an earlier service of this API found or created (a VPC the API created
+		// is not looked up: see findEndpoints).
+		e = srv.api.Endpoints
+	}
+	srv.otherStackEndpoints = other
 	todo := plan(e)
 	if e == nil {
-		if !todo.interfaces && (todo.s3External || uncoveredSubnets(a.Vpc, subnets, todo.s3Covered) == nil) &&
-			(todo.s3External || uncoveredSubnets(a.Vpc, a.Subnets, todo.s3Covered) == nil) {
+		if !todo.interfaces && (todo.s3External || uncoveredSubnets(srv.api.Vpc, subnets, todo.s3Covered) == nil) &&
+			(todo.s3External || uncoveredSubnets(srv.api.Vpc, srv.api.Subnets, todo.s3Covered) == nil) {
 			return nil, todo // every endpoint exists: nothing to create
 		}
 		e = newEndpoints(k, subnets, todo)
 	}
 	if p.endpointSubnets != nil && subnets == p.endpointSubnets && !sameSelection(subnets, e.subnets) {
-		a.compareEndpointSubnets(e, subnets)
+		srv.compareEndpointSubnets(e, subnets)
 	}
 	return e, todo
 }
 
 // compareEndpointSubnets records a problem when subnets, this API's EndpointSubnets, are
 // not the subnets of the set's interface endpoints, or when either cannot be read.
-func (a *PrivateRdsApi) compareEndpointSubnets(e *PrivateEndpoints, subnets *awsec2.SubnetSelection) {
-	stack := awscdk.Stack_Of(a.Vpc)
+func (srv *ApiService) compareEndpointSubnets(e *PrivateEndpoints, subnets *awsec2.SubnetSelection) {
+	stack := awscdk.Stack_Of(srv.api.Vpc)
 	var failure any
 	if e.subnetIds == "" {
-		e.subnetIds, failure = interfaceSubnetIds(a.Vpc, stack, e.subnets)
+		e.subnetIds, failure = interfaceSubnetIds(srv.api.Vpc, stack, e.subnets)
 	}
-	got, gotFailure := interfaceSubnetIds(a.Vpc, stack, subnets)
+	got, gotFailure := interfaceSubnetIds(srv.api.Vpc, stack, subnets)
 	switch {
 	case failure != nil || gotFailure != nil:
 		why := failure
 		if why == nil {
 			why = gotFailure
 		}
-		a.problems = append(a.problems, PropError{ProblemUnreadable, "EndpointSubnets", fmt.Sprintf(
+		srv.problems = append(srv.problems, PropError{ProblemUnreadable, "EndpointSubnets", fmt.Sprintf(
 			"cannot be compared with the subnets of the VPC's endpoints (shared by every PrivateRdsApi of the VPC): %s. Give every PrivateRdsApi of this VPC the same EndpointSubnets value, or set it on the first one only",
 			firstLine(why))})
 	case got != e.subnetIds:
-		a.problems = append(a.problems, PropError{ProblemConflict, "EndpointSubnets", fmt.Sprintf(
+		srv.problems = append(srv.problems, PropError{ProblemConflict, "EndpointSubnets", fmt.Sprintf(
 			"selects the subnets %s, but the VPC's endpoints (shared by every PrivateRdsApi of the VPC) are in %s: give every PrivateRdsApi of this VPC the same EndpointSubnets, or set it on the first one only",
 			got, e.subnetIds)})
 	}
@@ -684,50 +689,50 @@ func (a *PrivateRdsApi) compareEndpointSubnets(e *PrivateEndpoints, subnets *aws
 // connectEndpoints gives the tasks their way to AWS services: the shared endpoints, the
 // VPC's endpoints made elsewhere in the app, those of ExistingEndpoints, and S3, with
 // task egress limited to HTTPS towards them. relPath is as shareEndpoints has it.
-func (a *PrivateRdsApi) connectEndpoints(p *settings, relPath string) {
+func (srv *ApiService) connectEndpoints(p *settings, relPath string) {
 	https := awsec2.Port_Tcp(jsii.Number(443))
 	ex := p.existingEndpoints
 	var deps []constructs.IDependable
 	if ex == nil || ex.Services != nil || (ex.S3GatewayEndpoint != nil && !*ex.S3GatewayEndpoint) {
-		deps = a.useEndpoints(p, relPath, https)
+		deps = srv.useEndpoints(p, relPath, https)
 	}
 	if ex != nil {
 		switch {
 		case ex.SecurityGroups != nil && len(*ex.SecurityGroups) > 0:
 			if ex.Services == nil {
-				a.declareSets(p, *ex.SecurityGroups)
+				srv.declareSets(p, *ex.SecurityGroups)
 			}
 			for _, sg := range *ex.SecurityGroups {
-				a.connections.AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
+				srv.connections.AllowTo(sg, https, jsii.String("HTTPS to the existing VPC interface endpoints"))
 				// The ingress rule is written under the group when it is in this stack.
 				deps = append(deps, sg)
 			}
 		case ex.Services == nil || len(*ex.Services) > 0:
-			a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https,
+			srv.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(srv.api.Vpc.VpcCidrBlock()), https,
 				jsii.String("HTTPS to the existing VPC interface endpoints"), nil)
 		}
 	}
 	if p.s3PrefixListId != nil {
-		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.s3PrefixListId), https,
+		srv.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_PrefixList(p.s3PrefixListId), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint"), nil)
 	} else {
-		a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), https,
+		srv.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_AnyIpv4(), https,
 			jsii.String("HTTPS to S3 (image layers) through the gateway endpoint; the subnets have no internet route"), nil)
 	}
 	// Tasks started before their endpoints and rules exist cannot pull their image, and the
 	// circuit breaker would roll the first deployment back: the service waits for them
 	// (the S3 egress to a prefix list is a rule resource of its own too).
-	deps = append(ruleResources(a.ServiceSecurityGroup, a.LoadBalancerSecurityGroup), deps...)
-	a.Service.Node().AddDependency(deps...)
+	deps = append(ruleResources(srv.ServiceSecurityGroup, srv.api.LoadBalancerSecurityGroup), deps...)
+	srv.Service.Node().AddDependency(deps...)
 }
 
 // useEndpoints finds the endpoints the tasks need, in the set of the VPC, among the VPC's
 // endpoints made elsewhere in the app (reused) and in ExistingEndpoints, creates the
 // missing ones in the set, connects the tasks to them, and returns what the service must
 // wait for.
-func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.Port) []constructs.IDependable {
+func (srv *ApiService) useEndpoints(p *settings, relPath string, https awsec2.Port) []constructs.IDependable {
 	ex := p.existingEndpoints
-	needed := a.endpointServices(p)
+	needed := srv.endpointServices(p)
 	external := map[string]bool{}
 	if ex != nil && ex.Services != nil {
 		for _, s := range *ex.Services {
@@ -743,9 +748,9 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 		found []vpcEndpoint
 	)
 	if p.vpc != nil { // a VPC the construct has just created has no endpoints
-		s := scanApp(a.Vpc)
+		s := scanApp(srv.api.Vpc)
 		scan = &s
-		found = endpointsOfVpc(s, a.Vpc, nil)
+		found = endpointsOfVpc(s, srv.api.Vpc, nil)
 	}
 	var (
 		create, useSet []endpointService
@@ -762,11 +767,11 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 					reuse = append(reuse, ep)
 					switch {
 					case ep.privateDns == nil:
-						warn(a.Construct, "privaterdsapi:endpointPrivateDns", fmt.Sprintf(
+						warn(srv.Construct, "privaterdsapi:endpointPrivateDns", fmt.Sprintf(
 							"cannot tell whether the VPC's interface endpoint %s (%s) has private DNS (PrivateDnsEnabled is a token): the tasks use it and reach it only with private DNS on. "+
 								"Give PrivateDnsEnabled a literal true", ep.path, svc.name))
 					case !*ep.privateDns:
-						a.problems = append(a.problems, PropError{ProblemEndpointWithoutPrivateDns, "Vpc", fmt.Sprintf(
+						srv.problems = append(srv.problems, PropError{ProblemEndpointWithoutPrivateDns, "Vpc", fmt.Sprintf(
 							"the VPC's interface endpoint %s (%s) has private DNS off, so the tasks, which call %s by its public name, would not reach it, and the construct does not add a second endpoint for a service the VPC has. "+
 								"Turn its private DNS on (PrivateDnsEnabled: true; CloudFormation's default for a CfnVPCEndpoint is false), or remove it so that the construct creates one",
 							ep.path, svc.name, svc.name)})
@@ -778,34 +783,38 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 		}
 		for _, name := range slices.Sorted(maps.Keys(external)) {
 			if e != nil && e.Interfaces[name] != nil {
-				a.problems = append(a.problems, PropError{ProblemConflict, "ExistingEndpoints", fmt.Sprintf(
+				srv.problems = append(srv.problems, PropError{ProblemConflict, "ExistingEndpoints", fmt.Sprintf(
 					"Services names %s, which another PrivateRdsApi of this VPC created (%s): a second one with private DNS fails to deploy. Give every PrivateRdsApi of this VPC the same ExistingEndpoints",
 					name, *e.Interfaces[name].Node().Path())})
 			}
 		}
 		todo := endpointsPlan{interfaces: len(create) > 0, s3External: s3External}
 		if !s3External {
-			todo.s3Covered = a.coveredRouteTables(found)
+			todo.s3Covered = srv.coveredRouteTables(found)
 		}
 		return todo
 	}
-	e, todo := a.shareEndpoints(p, relPath, scan, plan)
-	a.Endpoints = e
+	e, todo := srv.shareEndpoints(p, relPath, scan, plan)
+	if e != nil { // the set of the VPC, shared by the API's services
+		srv.api.Endpoints = e
+	}
 	var deps []constructs.IDependable
 	if e != nil {
 		e.require(create)
 		if !todo.s3External {
-			e.routeS3(a.Subnets, todo.s3Covered)
+			e.routeS3(srv.api.Subnets, todo.s3Covered)
 		}
 		if len(create)+len(useSet) > 0 {
-			a.connections.AllowTo(e.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
+			srv.connections.AllowTo(e.SecurityGroup, https, jsii.String("HTTPS to the VPC interface endpoints"))
 		}
 		deps = append(deps, e.Construct)
 	}
 	imported := map[string]bool{}
 	for _, ep := range reuse {
-		a.ReusedEndpoints = append(a.ReusedEndpoints, ep.cfn)
-		deps = append(deps, a.connectReused(ep, https, imported)...)
+		if !slices.Contains(srv.api.ReusedEndpoints, ep.cfn) { // another service may use it too
+			srv.api.ReusedEndpoints = append(srv.api.ReusedEndpoints, ep.cfn)
+		}
+		deps = append(deps, srv.connectReused(ep, https, imported)...)
 	}
 	// The tasks need the reused endpoints themselves, not only the rules to them: the
 	// service waits for those of its stack, and for the VPC's S3 gateway endpoints there
@@ -813,11 +822,11 @@ func (a *PrivateRdsApi) useEndpoints(p *settings, relPath string, https awsec2.P
 	for _, ep := range found {
 		if (slices.ContainsFunc(reuse, func(r vpcEndpoint) bool { return r.path == ep.path }) ||
 			(!todo.s3External && ep.gateway && strings.HasSuffix(ep.service, ".s3"))) &&
-			a.inStack(ep.cfn) {
+			srv.api.inStack(ep.cfn) {
 			deps = append(deps, ep.cfn)
 		}
 	}
-	a.reportCreatedEndpoints(p, e, create)
+	srv.reportCreatedEndpoints(p, e, create)
 	return deps
 }
 
@@ -829,7 +838,8 @@ func (a *PrivateRdsApi) inStack(c constructs.IConstruct) bool {
 // reportCreatedEndpoints says, as information at synthesis, which endpoints the
 // construct creates in an imported VPC (one without a CfnVPC in the app): endpoints the
 // VPC has from outside the app are invisible here, and a second one fails the deploy.
-func (a *PrivateRdsApi) reportCreatedEndpoints(p *settings, e *PrivateEndpoints, created []endpointService) {
+func (srv *ApiService) reportCreatedEndpoints(p *settings, e *PrivateEndpoints, created []endpointService) {
+	a := srv.api
 	if p.vpc == nil || e == nil || (len(created) == 0 && e.S3 == nil) || a.Vpc.Node().DefaultChild() != nil {
 		return
 	}
@@ -840,7 +850,7 @@ func (a *PrivateRdsApi) reportCreatedEndpoints(p *settings, e *PrivateEndpoints,
 	if e.S3 != nil {
 		names = append(names, "the S3 gateway")
 	}
-	awscdk.Annotations_Of(a.Construct).AddInfo(jsii.String(fmt.Sprintf(
+	awscdk.Annotations_Of(srv.Construct).AddInfo(jsii.String(fmt.Sprintf(
 		"privaterdsapi creates the VPC endpoints %s in the imported VPC %s. If the VPC already has any of them from outside this app (the console, another tool), the deploy fails (a conflicting private DNS domain, or RouteAlreadyExists for S3): declare those with ExistingEndpoints (Services, S3GatewayEndpoint, SecurityGroups), and the construct creates only the others.",
 		strings.Join(names, ", "), *a.Vpc.Node().Path())))
 }
@@ -848,14 +858,14 @@ func (a *PrivateRdsApi) reportCreatedEndpoints(p *settings, e *PrivateEndpoints,
 // coveredRouteTables are the route tables that an S3 gateway endpoint of found has, by
 // ID as the template has them; a gateway whose route tables cannot be read is warned
 // about.
-func (a *PrivateRdsApi) coveredRouteTables(found []vpcEndpoint) map[string]bool {
+func (srv *ApiService) coveredRouteTables(found []vpcEndpoint) map[string]bool {
 	covered := map[string]bool{}
 	for _, ep := range found {
 		if !ep.gateway || !strings.HasSuffix(ep.service, ".s3") {
 			continue
 		}
 		if ep.routeTables == nil {
-			warn(a.Construct, "privaterdsapi:s3RouteTables", fmt.Sprintf(
+			warn(srv.Construct, "privaterdsapi:s3RouteTables", fmt.Sprintf(
 				"cannot read the route tables of the VPC's S3 gateway endpoint %s, so the construct puts its own S3 gateway endpoint on the tasks' route tables; where both are on one route table the deploy fails (RouteAlreadyExists). "+
 					"Give that endpoint RouteTableIds as a list of IDs, or declare it with ExistingEndpoints", ep.path))
 			continue
@@ -871,11 +881,11 @@ func (a *PrivateRdsApi) coveredRouteTables(found []vpcEndpoint) map[string]bool 
 // rules on both sides, and returns the groups (the ingress rule is written under the group
 // when it is in the tasks' stack, and the service waits for it). imported are the group
 // IDs already imported for raw endpoints.
-func (a *PrivateRdsApi) connectReused(ep vpcEndpoint, https awsec2.Port, imported map[string]bool) []constructs.IDependable {
+func (srv *ApiService) connectReused(ep vpcEndpoint, https awsec2.Port, imported map[string]bool) []constructs.IDependable {
 	const description = "HTTPS to the VPC's existing interface endpoints"
 	var deps []constructs.IDependable
 	if l2, ok := ep.cfn.Node().Scope().(awsec2.InterfaceVpcEndpoint); ok {
-		a.connections.AllowTo(l2, https, jsii.String(description))
+		srv.connections.AllowTo(l2, https, jsii.String(description))
 		for _, sg := range *l2.Connections().SecurityGroups() {
 			deps = append(deps, sg)
 		}
@@ -883,10 +893,10 @@ func (a *PrivateRdsApi) connectReused(ep vpcEndpoint, https awsec2.Port, importe
 	}
 	ids := ep.cfn.SecurityGroupIds()
 	if ids == nil || len(*ids) == 0 {
-		warn(a.Construct, "privaterdsapi:endpointSecurityGroup", fmt.Sprintf(
+		warn(srv.Construct, "privaterdsapi:endpointSecurityGroup", fmt.Sprintf(
 			"the VPC's interface endpoint %s has no SecurityGroupIds, so it has the VPC's default security group, which admits only its own members: the tasks get HTTPS egress to the VPC's CIDR block, but no rule lets them in. Give the endpoint a security group", ep.path))
-		if hasCidr(a.Vpc) {
-			a.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(a.Vpc.VpcCidrBlock()), https, jsii.String(description), nil)
+		if hasCidr(srv.api.Vpc) {
+			srv.ServiceSecurityGroup.AddEgressRule(awsec2.Peer_Ipv4(srv.api.Vpc.VpcCidrBlock()), https, jsii.String(description), nil)
 		}
 		return nil
 	}
@@ -895,9 +905,9 @@ func (a *PrivateRdsApi) connectReused(ep vpcEndpoint, https awsec2.Port, importe
 			continue
 		}
 		imported[*id] = true
-		sg := awsec2.SecurityGroup_FromSecurityGroupId(a.Construct, jsii.String(fmt.Sprintf("ReusedEndpointSecurityGroup%d", len(imported))), id,
+		sg := awsec2.SecurityGroup_FromSecurityGroupId(srv.Construct, jsii.String(fmt.Sprintf("ReusedEndpointSecurityGroup%d", len(imported))), id,
 			&awsec2.SecurityGroupImportOptions{AllowAllOutbound: jsii.Bool(false)})
-		a.connections.AllowTo(sg, https, jsii.String(description))
+		srv.connections.AllowTo(sg, https, jsii.String(description))
 		deps = append(deps, sg)
 	}
 	return deps
@@ -1106,21 +1116,21 @@ func (a *PrivateRdsApi) checkLateEndpoints() []PropError {
 // declareSets keeps the sets of endpoints of the construct's, in the app, whose security
 // group ExistingEndpoints names without Services (which says that every endpoint the
 // tasks need exists), with the services the tasks need, for checkDeclaredSets.
-func (a *PrivateRdsApi) declareSets(p *settings, groups []awsec2.ISecurityGroup) {
-	for _, e := range scanApp(a.Vpc).sets {
+func (srv *ApiService) declareSets(p *settings, groups []awsec2.ISecurityGroup) {
+	for _, e := range scanApp(srv.api.Vpc).sets {
 		if e.SecurityGroup == nil {
 			continue
 		}
 		for _, g := range groups {
 			if reflect.TypeOf(g).Comparable() && g == awsec2.ISecurityGroup(e.SecurityGroup) {
-				a.declaredSets = append(a.declaredSets, e)
+				srv.declaredSets = append(srv.declaredSets, e)
 				break
 			}
 		}
 	}
-	if len(a.declaredSets) > 0 {
-		for _, svc := range a.endpointServices(p) {
-			a.neededEndpoints = append(a.neededEndpoints, svc.name)
+	if len(srv.declaredSets) > 0 {
+		for _, svc := range srv.endpointServices(p) {
+			srv.neededEndpoints = append(srv.neededEndpoints, svc.name)
 		}
 	}
 }
@@ -1129,11 +1139,11 @@ func (a *PrivateRdsApi) declareSets(p *settings, groups []awsec2.ISecurityGroup)
 // group of a set of the construct's (EndpointsOf, typically in another stack) and says
 // that every endpoint exists, but that set lacks one the tasks need: nobody would create
 // it, and the tasks would fail to start.
-func (a *PrivateRdsApi) checkDeclaredSets() []PropError {
+func (srv *ApiService) checkDeclaredSets() []PropError {
 	var out []PropError
-	for _, e := range a.declaredSets {
+	for _, e := range srv.declaredSets {
 		var missing []string
-		for _, name := range a.neededEndpoints {
+		for _, name := range srv.neededEndpoints {
 			if e.Interfaces[name] == nil {
 				missing = append(missing, name)
 			}

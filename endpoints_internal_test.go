@@ -39,7 +39,7 @@ func TestUnreadableEndpointSubnetsAreReported(t *testing.T) {
 		{"readable, different", inAz("eu-west-1a"), inAz("eu-west-1b"), ProblemConflict},
 		{"readable, the same", inAz("eu-west-1a"), inAz("eu-west-1a"), ""},
 	} {
-		a := &PrivateRdsApi{Vpc: vpc}
+		a := &ApiService{api: &PrivateRdsApi{Vpc: vpc}}
 		a.compareEndpointSubnets(&PrivateEndpoints{subnets: c.have}, c.given)
 		switch {
 		case c.want == "" && len(a.problems) != 0:

@@ -9,17 +9,29 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 )
 
 // containerName is the name of the application container in the task definition.
 const containerName = "app"
 
-// buildService creates the cluster, the task definition with its container, and the
-// Fargate service in the isolated subnets behind the target group, with autoscaling and
-// the security group rules of the tasks: in from the load balancer, out to the database.
-func (a *PrivateRdsApi) buildService(p *settings) {
-	a.LogGroup = newLogGroup(a.Construct, "LogGroup", p.logRetention, p.logKey) // logs.go
+// buildService creates the service's log group, the cluster with the first service (it
+// is shared), the task definition with its container, and the Fargate service in the
+// isolated subnets behind the target group, with autoscaling and the security group
+// rules of the tasks: in from the load balancer, out to the database.
+func (srv *ApiService) buildService(p *settings) {
+	srv.LogGroup = newLogGroup(srv.Construct, "LogGroup", p.logRetention, p.logKey) // logs.go
+	if srv.api.Cluster == nil {
+		srv.api.buildCluster(p, srv.LogGroup)
+	}
+	srv.buildTask(p)
+}
+
+// buildCluster creates the API's ECS cluster, shared by its services. With ECS Exec on the
+// first service, exec sessions of every service are logged into logGroup, the first
+// service's (a cluster has one exec logging configuration).
+func (a *PrivateRdsApi) buildCluster(p *settings, logGroup awslogs.LogGroup) {
 	clusterProps := &awsecs.ClusterProps{
 		Vpc:                 a.Vpc,
 		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
@@ -33,14 +45,18 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		clusterProps.ExecuteCommandConfiguration = &awsecs.ExecuteCommandConfiguration{
 			Logging: awsecs.ExecuteCommandLogging_OVERRIDE,
 			LogConfiguration: &awsecs.ExecuteCommandLogConfiguration{
-				CloudWatchLogGroup:          a.LogGroup,
+				CloudWatchLogGroup:          logGroup,
 				CloudWatchEncryptionEnabled: jsii.Bool(p.logKey != nil),
 			},
 		}
 	}
 	a.Cluster = awsecs.NewCluster(a.Construct, jsii.String("Cluster"), clusterProps)
+}
+
+// buildTask creates the task definition, the container and the Fargate service.
+func (srv *ApiService) buildTask(p *settings) {
 	scratch := scratchVolumes(p)
-	a.TaskDefinition = awsecs.NewFargateTaskDefinition(a.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
+	srv.TaskDefinition = awsecs.NewFargateTaskDefinition(srv.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:             jsii.Number(p.cpu),
 		MemoryLimitMiB:  jsii.Number(p.memory),
 		RuntimePlatform: p.platform,
@@ -50,7 +66,7 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 	// The construct's own variables: Environment may repeat them only with these values
 	// (checkVariables), so that the app cannot disagree with the port and the stage.
 	environment["PORT"], environment["API_STAGE"] = portString(p.containerPort), jsii.String(p.stageName)
-	a.Container = a.TaskDefinition.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{
+	srv.Container = srv.TaskDefinition.AddContainer(jsii.String("App"), &awsecs.ContainerDefinitionOptions{
 		ContainerName: jsii.String(containerName),
 		Image:         p.image,
 		Essential:     jsii.Bool(true),
@@ -67,24 +83,24 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		Environment: &environment,
 		Secrets:     &secrets,
 		Logging: awsecs.LogDriver_AwsLogs(&awsecs.AwsLogDriverProps{
-			LogGroup:     a.LogGroup,
+			LogGroup:     srv.LogGroup,
 			StreamPrefix: jsii.String(containerName),
 		}),
 	})
 	if scratch.mounts != nil {
-		a.Container.AddMountPoints(*scratch.mounts...)
+		srv.Container.AddMountPoints(*scratch.mounts...)
 	}
 
-	a.ServiceSecurityGroup = closedSecurityGroup(a.Construct, "ServiceSecurityGroup", a.Vpc, "privaterdsapi tasks: from the load balancer, to the endpoints, S3 and the database")
-	a.Service = awsecs.NewFargateService(a.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
-		Cluster:                a.Cluster,
-		TaskDefinition:         a.TaskDefinition,
+	srv.ServiceSecurityGroup = closedSecurityGroup(srv.Construct, "ServiceSecurityGroup", srv.api.Vpc, "privaterdsapi tasks: from the load balancer, to the endpoints, S3 and the database")
+	srv.Service = awsecs.NewFargateService(srv.Construct, jsii.String("Service"), &awsecs.FargateServiceProps{
+		Cluster:                srv.api.Cluster,
+		TaskDefinition:         srv.TaskDefinition,
 		DesiredCount:           desiredCount(p),
 		MinHealthyPercent:      jsii.Number(100),
 		MaxHealthyPercent:      jsii.Number(200),
 		AssignPublicIp:         jsii.Bool(false),
-		VpcSubnets:             a.Subnets,
-		SecurityGroups:         &[]awsec2.ISecurityGroup{a.ServiceSecurityGroup},
+		VpcSubnets:             srv.api.Subnets,
+		SecurityGroups:         &[]awsec2.ISecurityGroup{srv.ServiceSecurityGroup},
 		PlatformVersion:        awsecs.FargatePlatformVersion_LATEST,
 		HealthCheckGracePeriod: p.grace,
 		CircuitBreaker:         &awsecs.DeploymentCircuitBreaker{Enable: jsii.Bool(true), Rollback: jsii.Bool(true)},
@@ -96,34 +112,38 @@ func (a *PrivateRdsApi) buildService(p *settings) {
 		// The service has no launch type then. ECS refuses a strategy whose providers are
 		// not associated with the cluster yet, so the construct associates them itself
 		// (CDK's EnableFargateCapacityProviders adds the association in an aspect, which
-		// nothing can depend on) and the service waits for it.
-		a.CapacityProviders = awsecs.NewCfnClusterCapacityProviderAssociations(a.Construct, jsii.String("CapacityProviders"), &awsecs.CfnClusterCapacityProviderAssociationsProps{
-			Cluster:                         a.Cluster.ClusterName(),
-			CapacityProviders:               &[]any{"FARGATE", "FARGATE_SPOT"},
-			DefaultCapacityProviderStrategy: &[]*awsecs.CfnClusterCapacityProviderAssociations_CapacityProviderStrategyProperty{},
-		})
-		a.Service.Node().AddDependency(a.CapacityProviders)
+		// nothing can depend on) and the service waits for it. A cluster has one
+		// association: the first service that needs it creates it, for all.
+		if srv.api.CapacityProviders == nil {
+			a := srv.api
+			a.CapacityProviders = awsecs.NewCfnClusterCapacityProviderAssociations(a.Construct, jsii.String("CapacityProviders"), &awsecs.CfnClusterCapacityProviderAssociationsProps{
+				Cluster:                         a.Cluster.ClusterName(),
+				CapacityProviders:               &[]any{"FARGATE", "FARGATE_SPOT"},
+				DefaultCapacityProviderStrategy: &[]*awsecs.CfnClusterCapacityProviderAssociations_CapacityProviderStrategyProperty{},
+			})
+		}
+		srv.Service.Node().AddDependency(srv.api.CapacityProviders)
 	}
 	// The service is the target: its container ("app", the task's only one) on the port
 	// of its port mapping.
-	a.TargetGroup.AddTarget(a.Service)
+	srv.TargetGroup.AddTarget(srv.Service)
 	// IP targets over TCP: the source the tasks see is the load balancer, so the exact
 	// rule is "from the load balancer's security group". This writes the tasks' ingress
 	// and the load balancer's egress.
-	a.connections = a.Service.Connections()
-	a.connections.AllowFrom(a.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
+	srv.connections = srv.Service.Connections()
+	srv.connections.AllowFrom(srv.api.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
 		jsii.String("Traffic and health checks from the load balancer"))
 
-	a.connectDatabase(p) // database.go
+	srv.connectDatabase(p) // database.go
 
-	a.Scaling = a.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
+	srv.Scaling = srv.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.minCapacity),
 		MaxCapacity: jsii.Number(p.maxCapacity),
 	})
-	a.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
+	srv.Scaling.ScaleOnCpuUtilization(jsii.String("Cpu"), &awsecs.CpuUtilizationScalingProps{
 		TargetUtilizationPercent: jsii.Number(p.targetCpu),
 	})
-	a.suppressServiceFindings(p, len(environment) > 0)
+	srv.suppressServiceFindings(p, len(environment) > 0)
 }
 
 // desiredCount is the service's DesiredCount: MinCapacity when it equals MaxCapacity, and
@@ -198,18 +218,18 @@ var ecrHost = regexp.MustCompile(`^[^./]+\.dkr\.ecr\.([^./]+)\.(amazonaws\.com|a
 // answers for its own region's registries only (any account's, as a pull-through cache's
 // too). What cannot be checked (an image name that cannot be read, a registry or region
 // that CloudFormation resolves at deploy time) is accepted with a warning that says so.
-func (a *PrivateRdsApi) checkImage() *PropError {
-	stack := a.stack
+func (srv *ApiService) checkImage() *PropError {
+	stack := srv.api.stack
 	var resolved []any
 	ways := "use awsecs.ContainerImage_FromAsset (built by cdk deploy and pushed to the CDK bootstrap repository), ContainerImage_FromEcrRepository, or an ECR pull-through cache rule for a public registry (<account>.dkr.ecr.<region>.amazonaws.com/<prefix>/...)"
 	if failure := jsiiPanic(func() {
-		resolved, _ = stack.Resolve([]any{a.Container.ImageName(), stack.Region()}).([]any) // one jsii call for both
+		resolved, _ = stack.Resolve([]any{srv.Container.ImageName(), stack.Region()}).([]any) // one jsii call for both
 	}); failure != nil || len(resolved) != 2 {
 		why := "it resolved to nothing"
 		if failure != nil {
 			why = firstLine(failure)
 		}
-		a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The name of Image could not be read at synthesis (%s), so the construct cannot check that it is in ECR of the stack's region: the tasks have no internet path and pull only from there. To be sure, %s.",
+		srv.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The name of Image could not be read at synthesis (%s), so the construct cannot check that it is in ECR of the stack's region: the tasks have no internet path and pull only from there. To be sure, %s.",
 			why, ways))
 		return nil
 	}
@@ -219,7 +239,7 @@ func (a *PrivateRdsApi) checkImage() *PropError {
 	if m == nil {
 		// Without a "/" the image is on Docker Hub, whatever its tag.
 		if uri == unknownValue || hasPath && strings.Contains(host, unknownValue) {
-			a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The registry of Image (%q) is a value CloudFormation resolves at deploy time (a parameter or an import), so the construct cannot check that it is ECR of the stack's region: the tasks have no internet path and pull only from there, or fail with CannotPullContainerError. To be sure, %s.",
+			srv.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The registry of Image (%q) is a value CloudFormation resolves at deploy time (a parameter or an import), so the construct cannot check that it is ECR of the stack's region: the tasks have no internet path and pull only from there, or fail with CannotPullContainerError. To be sure, %s.",
 				uri, ways))
 			return nil
 		}
@@ -231,11 +251,11 @@ func (a *PrivateRdsApi) checkImage() *PropError {
 	case imageRegion == stackRegion, imageRegion == pseudoRegion:
 		return nil
 	case imageRegion == unknownValue:
-		a.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The region of Image's ECR registry (%q) is a value CloudFormation resolves at deploy time, so the construct cannot check that it is the stack's region: the VPC's ecr.dkr endpoint serves its own region only, and the tasks have no internet path. To be sure, use the stack's region (Stack.Region()) in the image URI, or %s.",
+		srv.warnImage("privaterdsapi:imageUnchecked", fmt.Sprintf("The region of Image's ECR registry (%q) is a value CloudFormation resolves at deploy time, so the construct cannot check that it is the stack's region: the VPC's ecr.dkr endpoint serves its own region only, and the tasks have no internet path. To be sure, use the stack's region (Stack.Region()) in the image URI, or %s.",
 			uri, ways))
 		return nil
 	case stackRegion == pseudoRegion:
-		a.warnImage("privaterdsapi:imageRegion", fmt.Sprintf(
+		srv.warnImage("privaterdsapi:imageRegion", fmt.Sprintf(
 			"Image %q is in ECR of region %s and the stack is environment-agnostic: the tasks can pull it only when the stack is deployed to %s (the VPC's ecr.dkr endpoint serves its own region). Bind the stack to an environment, or use the stack's region in the image URI.",
 			uri, imageRegion, imageRegion))
 		return nil
@@ -248,10 +268,10 @@ func (a *PrivateRdsApi) checkImage() *PropError {
 // warnImage writes the construct's one warning about its image (Validate may run more
 // than once) with id (privaterdsapi:imageRegion, privaterdsapi:imageUnchecked), which
 // Annotations.AcknowledgeWarning takes.
-func (a *PrivateRdsApi) warnImage(id, message string) {
-	if !a.warnedImage {
-		a.warnedImage = true
-		warn(a.Construct, id, message)
+func (srv *ApiService) warnImage(id, message string) {
+	if !srv.warnedImage {
+		srv.warnedImage = true
+		warn(srv.Construct, id, message)
 	}
 }
 

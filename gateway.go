@@ -1,6 +1,8 @@
 package privaterdsapi
 
 import (
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -51,35 +53,27 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 		stageNode.AddDependency(a.AccountRole.Account)
 	}
 
-	var link awsapigateway.VpcLink
 	if p.linkVersion == VpcLinkV1 {
-		link = a.buildVpcLinkV1()
+		a.buildVpcLinkV1()
 	} else {
-		a.buildVpcLinkV2(p)
+		a.buildVpcLinkV2()
 	}
 
-	// CDK's own VPC link URI is http://<dns> with no port: name the listener port and map
-	// the proxy path explicitly, so that every path and the query reach the container.
-	base := "http://" + *a.LoadBalancer.LoadBalancerDnsName() + ":" + *portString(p.listenerPort)
 	a.RequestValidator = a.RestApi.AddRequestValidator(jsii.String("RequestValidator"), &awsapigateway.RequestValidatorOptions{
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
 	})
-	root := a.RestApi.Root()
-	a.RootMethod = root.AddMethod(jsii.String("ANY"),
-		proxyIntegration(base+"/", link, nil), a.methodOptions(p, nil))
-	proxy := root.AddResource(jsii.String("{proxy+}"), nil)
-	a.ProxyMethod = proxy.AddMethod(jsii.String("ANY"),
-		proxyIntegration(base+"/{proxy}", link, &map[string]*string{
-			"integration.request.path.proxy": jsii.String("method.request.path.proxy"),
-		}),
-		a.methodOptions(p, &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}))
-	methods := []awsapigateway.CfnMethod{
-		a.RootMethod.Node().DefaultChild().(awsapigateway.CfnMethod),
-		a.ProxyMethod.Node().DefaultChild().(awsapigateway.CfnMethod),
-	}
+	first := a.Services[0]
+	methods := a.routes(first, p)
+	a.RootMethod, a.ProxyMethod = first.Method, first.ProxyMethod
 	if p.linkVersion == VpcLinkV2 {
-		a.useVpcLinkV2(methods)
+		// Overrides are not part of the deployment's hash: add them, so that a change of
+		// link or load balancer deploys the API again (the routes and their URIs are in the
+		// hash already).
+		a.RestApi.LatestDeployment().AddToLogicalId(map[string]any{
+			"vpcLinkV2":         a.VpcLinkId,
+			"integrationTarget": a.integrationTarget(),
+		})
 	}
 
 	if p.webAclArn != nil {
@@ -92,16 +86,60 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 	a.suppressApiFindings(p, stageNode.DefaultChild().(awscdk.CfnResource), methods) // nag.go
 }
 
-func (a *PrivateRdsApi) buildVpcLinkV1() awsapigateway.VpcLink {
+// routes gives the service srv its methods: ANY <PathPrefix> and ANY
+// <PathPrefix>/{proxy+} (ANY / and ANY /{proxy+} for the first service), proxied through
+// the VPC link to the service's listener with the path unchanged, and, with a VPC link V2,
+// lets the link reach that listener. It returns the methods' CfnMethods.
+func (a *PrivateRdsApi) routes(srv *ApiService, p *settings) []awsapigateway.CfnMethod {
+	if p.linkVersion == VpcLinkV2 {
+		a.LoadBalancer.Connections().AllowFrom(a.VpcLinkSecurityGroup, awsec2.Port_Tcp(jsii.Number(p.listenerPort)),
+			jsii.String("Requests from the API Gateway VPC link"))
+	}
+	// CDK's own VPC link URI is http://<dns> with no port: name the listener port and map
+	// the proxy path explicitly, so that every path and the query reach the container.
+	base := "http://" + *a.LoadBalancer.LoadBalancerDnsName() + ":" + *portString(p.listenerPort)
+	var link awsapigateway.VpcLink
+	if a.VpcLinkV1 != nil {
+		link = a.VpcLinkV1
+	}
+	resource, path := a.RestApi.Root(), "/"
+	if !srv.first() {
+		resource, path = a.RestApi.Root().ResourceForPath(jsii.String(srv.PathPrefix)), srv.PathPrefix
+	}
+	srv.Resource = resource
+	srv.Method = resource.AddMethod(jsii.String("ANY"),
+		proxyIntegration(base+path, link, nil), a.methodOptions(p, nil))
+	proxy := resource.AddResource(jsii.String("{proxy+}"), nil)
+	srv.ProxyMethod = proxy.AddMethod(jsii.String("ANY"),
+		proxyIntegration(base+strings.TrimSuffix(path, "/")+"/{proxy}", link, &map[string]*string{
+			"integration.request.path.proxy": jsii.String("method.request.path.proxy"),
+		}),
+		a.methodOptions(p, &map[string]*bool{"method.request.path.proxy": jsii.Bool(true)}))
+	methods := []awsapigateway.CfnMethod{
+		srv.Method.Node().DefaultChild().(awsapigateway.CfnMethod),
+		srv.ProxyMethod.Node().DefaultChild().(awsapigateway.CfnMethod),
+	}
+	if p.linkVersion == VpcLinkV2 {
+		a.useVpcLinkV2(methods)
+	}
+	return methods
+}
+
+// addRoutes gives an added service its routes (see routes) and their cdk-nag
+// suppressions.
+func (a *PrivateRdsApi) addRoutes(srv *ApiService, p *settings) {
+	suppressMethodFindings(p, a.routes(srv, p)) // nag.go
+}
+
+func (a *PrivateRdsApi) buildVpcLinkV1() {
 	a.VpcLinkV1 = awsapigateway.NewVpcLink(a.Construct, jsii.String("VpcLink"), &awsapigateway.VpcLinkProps{
 		Description: jsii.String("privaterdsapi: REST API to the internal Network Load Balancer"),
 		Targets:     &[]elbv2.INetworkLoadBalancer{a.LoadBalancer},
 	})
 	a.VpcLinkId = a.VpcLinkV1.VpcLinkId()
-	return a.VpcLinkV1
 }
 
-func (a *PrivateRdsApi) buildVpcLinkV2(p *settings) {
+func (a *PrivateRdsApi) buildVpcLinkV2() {
 	a.VpcLinkSecurityGroup = closedSecurityGroup(a.Construct, "VpcLinkSecurityGroup", a.Vpc, "privaterdsapi VPC link V2: to the load balancer listener only")
 	a.VpcLinkV2 = awsapigatewayv2.NewVpcLink(a.Construct, jsii.String("VpcLinkV2"), &awsapigatewayv2.VpcLinkProps{
 		Vpc:            a.Vpc,
@@ -109,26 +147,26 @@ func (a *PrivateRdsApi) buildVpcLinkV2(p *settings) {
 		SecurityGroups: &[]interfacesawsec2.ISecurityGroupRef{a.VpcLinkSecurityGroup},
 	})
 	a.VpcLinkId = a.VpcLinkV2.VpcLinkId()
-	a.LoadBalancer.Connections().AllowFrom(a.VpcLinkSecurityGroup, awsec2.Port_Tcp(jsii.Number(p.listenerPort)),
-		jsii.String("Requests from the API Gateway VPC link"))
 }
 
 // useVpcLinkV2 points the methods at the VPC link V2. aws-cdk's Integration accepts only
 // a V1 link, so the V2 connection is set on each CfnMethod: connection type, link ID and
 // the load balancer as integration target, in one override that CDK deep-merges into the
-// rendered Integration.
+// rendered Integration. The integration target is the load balancer (the listener is
+// chosen by the URI's port).
 func (a *PrivateRdsApi) useVpcLinkV2(methods []awsapigateway.CfnMethod) {
-	target := a.LoadBalancer.LoadBalancerArn()
-	connection := map[string]any{"ConnectionType": "VPC_LINK", "ConnectionId": a.VpcLinkId, "IntegrationTarget": target}
+	connection := map[string]any{"ConnectionType": "VPC_LINK", "ConnectionId": a.VpcLinkId, "IntegrationTarget": a.integrationTarget()}
 	for _, cfn := range methods {
 		cfn.AddPropertyOverride(jsii.String("Integration"), connection)
 	}
-	// Overrides are not part of the deployment's hash: add them, so that a change of link
-	// or load balancer deploys the API again.
-	a.RestApi.LatestDeployment().AddToLogicalId(map[string]any{
-		"vpcLinkV2":         a.VpcLinkId,
-		"integrationTarget": target,
-	})
+}
+
+// integrationTarget is the load balancer's ARN, read once.
+func (a *PrivateRdsApi) integrationTarget() *string {
+	if a.loadBalancerArn == nil {
+		a.loadBalancerArn = a.LoadBalancer.LoadBalancerArn()
+	}
+	return a.loadBalancerArn
 }
 
 func proxyIntegration(uri string, link awsapigateway.VpcLink, params *map[string]*string) awsapigateway.Integration {

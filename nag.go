@@ -39,28 +39,33 @@ func cfn(c constructs.IConstruct) awscdk.CfnResource {
 	return c.Node().DefaultChild().(awscdk.CfnResource)
 }
 
-// suppressServiceFindings carries the deliberate choices of fargate.go and nlb.go.
-func (a *PrivateRdsApi) suppressServiceFindings(p *settings, plainEnvironment bool) {
-	if policy := a.TaskDefinition.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+// suppressServiceFindings carries the deliberate choices of fargate.go for a service.
+func (srv *ApiService) suppressServiceFindings(p *settings, plainEnvironment bool) {
+	if policy := srv.TaskDefinition.ExecutionRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
 		suppress(cfn(policy), nagRule{"AwsSolutions-IAM5",
 			"ecr:GetAuthorizationToken has no resource-level permissions: IAM accepts only \"*\" for it. Every other statement of the execution role names its repository, log group or secret.",
 			[]any{"Resource::*"}})
 	}
 	if p.exec {
-		if policy := a.TaskDefinition.TaskRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+		if policy := srv.TaskDefinition.TaskRole().Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
 			suppress(cfn(policy), nagRule{"AwsSolutions-IAM5",
 				"ECS Exec (EnableExecuteCommand): the ssmmessages actions and logs:DescribeLogGroups have no resource-level permissions, so IAM accepts only \"*\" for them; the session log statement names the container's log group and its streams (\":*\"), which ECS Exec creates at run time.",
 				[]any{"Resource::*", map[string]any{"regex": "/^Resource::arn:<AWS::Partition>:logs:.*:log-group:<.*LogGroup[0-9A-F]+>:\\*$/"}}})
 		}
 	}
+	if plainEnvironment {
+		suppress(cfn(srv.TaskDefinition), nagRule{"AwsSolutions-ECS2",
+			"The plain environment holds only non-secret configuration (PORT, API_STAGE, DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
+			nil})
+	}
+}
+
+// suppressSharedFindings carries the deliberate choices of fargate.go and nlb.go for the
+// parts the services share: the cluster and the load balancer.
+func (a *PrivateRdsApi) suppressSharedFindings(p *settings) {
 	if !p.insights {
 		suppress(cfn(a.Cluster), nagRule{"AwsSolutions-ECS4",
 			"Container Insights is off by choice (ContainerInsights: false), to save its metrics' cost, for example in development; the service's own CloudWatch metrics (CPU, memory) and the container's logs remain. Set ContainerInsights to true to turn it on.",
-			nil})
-	}
-	if plainEnvironment {
-		suppress(cfn(a.TaskDefinition), nagRule{"AwsSolutions-ECS2",
-			"The plain environment holds only non-secret configuration (PORT, API_STAGE, DB_HOST, DB_PORT, DB_NAME and the Environment prop, documented as not for secrets); database credentials and the Secrets prop are injected as ECS secrets from Secrets Manager or SSM.",
 			nil})
 	}
 	if p.accessLogsBucket == nil {
@@ -77,6 +82,11 @@ func (a *PrivateRdsApi) suppressApiFindings(p *settings, stage awscdk.CfnResourc
 			"AWS WAF is billed per web ACL and rule and its rules depend on the application; associate one with the WebAclArn prop.",
 			nil})
 	}
+	suppressMethodFindings(p, methods)
+}
+
+// suppressMethodFindings carries the deliberate choices of gateway.go for the methods.
+func suppressMethodFindings(p *settings, methods []awsapigateway.CfnMethod) {
 	public := p.authorizer == nil && p.authorizationType == awsapigateway.AuthorizationType_NONE
 	cognito := p.authorizer != nil && p.authorizer.AuthorizationType() == awsapigateway.AuthorizationType_COGNITO
 	for _, m := range methods {

@@ -3,11 +3,12 @@ package privaterdsapi
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
 // buildLoadBalancer creates the internal Network Load Balancer with its own security
-// group (whatever the feature flags say), the TCP listener and the IP target group.
+// group (whatever the feature flags say), shared by the services (see buildTarget).
 func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 	a.LoadBalancerSecurityGroup = closedSecurityGroup(a.Construct, "LoadBalancerSecurityGroup", a.Vpc, "privaterdsapi Network Load Balancer: from the VPC link, to the tasks")
 	a.LoadBalancer = elbv2.NewNetworkLoadBalancer(a.Construct, jsii.String("LoadBalancer"), &elbv2.NetworkLoadBalancerProps{
@@ -29,18 +30,30 @@ func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 	if p.accessLogsBucket != nil {
 		a.LoadBalancer.LogAccessLogs(p.accessLogsBucket, p.accessLogsPrefix)
 	}
-	a.TargetGroup = elbv2.NewNetworkTargetGroup(a.Construct, jsii.String("TargetGroup"), &elbv2.NetworkTargetGroupProps{
-		Vpc:                 a.Vpc,
+}
+
+// buildTarget creates the service's IP target group and its TCP listener on the shared
+// load balancer. The first service's listener is the load balancer's child "Listener",
+// where it has always been; an added service's is its own child "Listener".
+func (srv *ApiService) buildTarget(p *settings) {
+	lb := srv.api.LoadBalancer
+	srv.TargetGroup = elbv2.NewNetworkTargetGroup(srv.Construct, jsii.String("TargetGroup"), &elbv2.NetworkTargetGroupProps{
+		Vpc:                 srv.api.Vpc,
 		Port:                jsii.Number(p.containerPort),
 		Protocol:            elbv2.Protocol_TCP,
 		TargetType:          elbv2.TargetType_IP,
 		DeregistrationDelay: p.deregistration,
 		HealthCheck:         p.healthCheck,
 	})
-	a.Listener = a.LoadBalancer.AddListener(jsii.String("Listener"), &elbv2.BaseNetworkListenerProps{
+	var scope constructs.Construct = srv.Construct
+	if srv.first() {
+		scope = lb // what lb.AddListener does
+	}
+	srv.Listener = elbv2.NewNetworkListener(scope, jsii.String("Listener"), &elbv2.NetworkListenerProps{
+		LoadBalancer:        lb,
 		Port:                jsii.Number(p.listenerPort),
 		Protocol:            elbv2.Protocol_TCP,
-		DefaultTargetGroups: &[]elbv2.INetworkTargetGroup{a.TargetGroup},
+		DefaultTargetGroups: &[]elbv2.INetworkTargetGroup{srv.TargetGroup},
 	})
 }
 

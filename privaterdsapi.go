@@ -17,7 +17,10 @@
 //	})
 //
 // This file is the table of contents: the props, the construct and the constructor that
-// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go and gateway.go.
+// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go and gateway.go. The
+// network, the endpoints, the load balancer, the cluster and the REST API are shared; each
+// service (service.go: ServiceProps, ApiService, AddService) has its own listener, target
+// group, task definition, log group, security group, Fargate service and routes.
 package privaterdsapi
 
 import (
@@ -96,9 +99,12 @@ type PrivateRdsApiProps struct {
 	// Default: 8080.
 	ContainerPort *float64
 	// ListenerPort is the TCP port of the load balancer's listener, used in the integration
-	// URI.
+	// URI. Every service of the API has its own listener on the shared load balancer, so
+	// two services on one port are an error (ProblemConflict), as are more listeners than
+	// a Network Load Balancer takes (50, ProblemRange).
 	//
-	// Default: 80.
+	// Default: 80 for the service NewPrivateRdsApi builds; for AddService, the port after
+	// the highest listener port in use.
 	ListenerPort *float64
 
 	// Vpc is the VPC to run in. The construct uses its isolated subnets (or VpcSubnets) and
@@ -477,7 +483,8 @@ type PrivateRdsApiProps struct {
 
 // PrivateRdsApi is a REST API in front of a Fargate service in isolated subnets, reached
 // through a VPC link and an internal Network Load Balancer. Every resource it creates is
-// a field, for escape hatches.
+// a field, for escape hatches. AddService adds more services behind the same API, load
+// balancer, cluster and endpoints (see ApiService).
 type PrivateRdsApi struct {
 	constructs.Construct
 
@@ -497,13 +504,19 @@ type PrivateRdsApi struct {
 	// construct, which the tasks use instead of new ones (see PrivateEndpoints).
 	ReusedEndpoints []awsec2.CfnVPCEndpoint
 
+	// Services are the API's services: the one NewPrivateRdsApi builds (serving "/"), then
+	// those of AddService, in order. The fields ServiceSecurityGroup, Listener,
+	// TargetGroup, TaskDefinition, Container, LogGroup, Service and Scaling are the first
+	// service's.
+	Services []*ApiService
+
 	// ServiceSecurityGroup is the tasks' security group.
 	ServiceSecurityGroup awsec2.SecurityGroup
 	// LoadBalancerSecurityGroup is the Network Load Balancer's security group.
 	LoadBalancerSecurityGroup awsec2.SecurityGroup
 	// LoadBalancer is the internal Network Load Balancer.
 	LoadBalancer awselasticloadbalancingv2.NetworkLoadBalancer
-	// Listener is the load balancer's TCP listener.
+	// Listener is the first service's TCP listener.
 	Listener awselasticloadbalancingv2.NetworkListener
 	// TargetGroup is the IP target group of the tasks.
 	TargetGroup awselasticloadbalancingv2.NetworkTargetGroup
@@ -517,7 +530,7 @@ type PrivateRdsApi struct {
 	// LogGroup receives the container's logs.
 	LogGroup awslogs.LogGroup
 	// CapacityProviders associates the FARGATE and FARGATE_SPOT capacity providers with the
-	// cluster; nil without Props.CapacityProviderStrategies.
+	// cluster, shared by the services; nil while no service has CapacityProviderStrategies.
 	CapacityProviders awsecs.CfnClusterCapacityProviderAssociations
 	// Service is the Fargate service.
 	Service awsecs.FargateService
@@ -548,25 +561,21 @@ type PrivateRdsApi struct {
 	// ApiRestApiEndpoint4DEFB5CC for a construct with id "Api" at the stack's root).
 	Url *string
 
-	// stack is the stack the construct is in; connections, the Service's.
-	stack       awscdk.Stack
-	connections awsec2.Connections
-	// problems are found at construction and reported at synthesis (see Validate).
-	problems []PropError
-	// declaredSets are sets of endpoints of the construct's that ExistingEndpoints names
-	// as existing, and neededEndpoints the interface endpoints the tasks need (see
-	// checkDeclaredSets).
-	declaredSets    []*PrivateEndpoints
-	neededEndpoints []string
-	// otherStackEndpoints is the set of endpoints of the same VPC in another stack, if any
-	// (see checkEndpointsInTwoStacks).
-	otherStackEndpoints *PrivateEndpoints
-	// warnedImage is set once the warning about the image (its region, or what cannot be
-	// checked of it) is written.
-	warnedImage bool
+	// stack is the stack the construct is in.
+	stack awscdk.Stack
+	// props are the props the API was made with (a copy), which added services share;
+	// settings, their settings with the first service's.
+	props    PrivateRdsApiProps
+	settings *settings
+	// relPath is the API's path relative to its stack when known without a jsii call (see
+	// pathAtStackRoot), else "".
+	relPath string
+	// loadBalancerArn is the load balancer's ARN once read (see integrationTarget).
+	loadBalancerArn *string
 }
 
-// NewPrivateRdsApi builds the private API. It panics, as CDK constructs do, with a
+// NewPrivateRdsApi builds the private API with its first service, which serves "/" and
+// "/{proxy+}" (see AddService for more). It panics, as CDK constructs do, with a
 // *ValidationError naming the construct's path and every invalid prop (the problems of
 // ValidateProps) before it creates anything. What needs values known only at synthesis
 // is checked then (see Validate).
@@ -577,16 +586,24 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 		panic(&ValidationError{Path: childPath(scope, id), Problems: problems})
 	}
 	p := resolve(props, d) // defaults.go
-	this := &PrivateRdsApi{stack: awscdk.Stack_Of(scope)}
+	this := &PrivateRdsApi{stack: awscdk.Stack_Of(scope), props: *props, settings: p}
 	constructs.NewConstruct_Override(this, scope, id) // the tree gives this Go struct back (see ToString)
 
-	this.buildNetwork(p)                                             // vpc.go
-	this.buildLoadBalancer(p)                                        // nlb.go
-	this.buildService(p)                                             // fargate.go
-	this.connectEndpoints(p, pathAtStackRoot(scope, this.stack, id)) // endpoints.go
-	this.buildApi(p)                                                 // gateway.go
+	this.buildNetwork(p)      // vpc.go
+	this.buildLoadBalancer(p) // nlb.go
+	// The first service, built as AddService builds the others (service.go), on the API's
+	// own node.
+	first := &ApiService{api: this, PathPrefix: "/", settings: p}
+	first.Construct = this.Construct
+	this.relPath = pathAtStackRoot(scope, this.stack, id)
+	this.newService(first)
+	this.ServiceSecurityGroup, this.Listener, this.TargetGroup = first.ServiceSecurityGroup, first.Listener, first.TargetGroup
+	this.TaskDefinition, this.Container, this.LogGroup = first.TaskDefinition, first.Container, first.LogGroup
+	this.Service, this.Scaling = first.Service, first.Scaling
+	this.suppressSharedFindings(p) // nag.go
+	this.buildApi(p)               // gateway.go
 	// The image's platform against the tasks' (agreement.go), reported at synthesis.
-	this.problems = append(this.problems, this.checkImagePlatform(p.image)...)
+	first.checkPlatformLater()
 	this.Node().AddValidation(&synthesisChecks{this})
 	return this
 }
@@ -614,14 +631,15 @@ func (a *PrivateRdsApi) ToString() *string { return a.Node().Path() }
 //     (ProblemMissingEndpoint).
 //
 // CDK runs it when the app is synthesized, and synthesis fails with its message.
+//
+// The checks of the first service are the API's; an added service reports its own, with
+// its path (ApiService.Validate).
 func (a *PrivateRdsApi) Validate() error {
-	problems := append([]PropError(nil), a.problems...)
-	if pe := a.checkImage(); pe != nil { // fargate.go
-		problems = append(problems, *pe)
+	var problems []PropError
+	if err, ok := a.Services[0].Validate().(*ValidationError); ok {
+		problems = append(problems, err.Problems...)
 	}
 	problems = append(problems, a.checkLateEndpoints()...) // endpoints.go
-	problems = append(problems, a.checkDeclaredSets()...)  // endpoints.go
-	problems = append(problems, a.checkEndpointsInTwoStacks()...)
 	if len(problems) == 0 {
 		return nil
 	}

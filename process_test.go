@@ -40,6 +40,10 @@ func appProcess(mode string) {
 		privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{Image: image})
 	case "peer":
 		addPeer(s, "Service")
+	default:
+		if n, ok := servicesMode(mode); ok { // services_bench_test.go
+			addServices(s, image, n)
+		}
 	}
 	app.Synth(nil)
 	jsii.Close()
@@ -90,7 +94,7 @@ func TestJsiiRequests(t *testing.T) {
 
 // jsiiRequests runs the app process of mode and returns how many requests the kernel
 // received, and their first 160 characters.
-func jsiiRequests(t *testing.T, mode string) (int, []string) {
+func jsiiRequests(t testing.TB, mode string) (int, []string) {
 	t.Helper()
 	stderr, _ := runAppProcess(t, mode, "JSII_DEBUG=1")
 	var calls []string

@@ -105,25 +105,33 @@ const (
 type PropError struct {
 	// Code is the stable code of the kind of problem.
 	Code ProblemCode
-	// Prop is the name of the PrivateRdsApiProps field (or fields, joined by " and ").
+	// Prop is the name of the PrivateRdsApiProps or ServiceProps field (or fields, joined
+	// by " and ").
 	Prop string
 	// Message says what is wrong and which values are allowed.
 	Message string
 }
 
-// ValidationError lists every invalid prop of one PrivateRdsApiProps.
+// ValidationError lists every invalid prop of one PrivateRdsApiProps, or of the
+// ServiceProps of one service added with AddService.
 type ValidationError struct {
-	// Path is the construct path of the PrivateRdsApi the props are for; empty from
-	// ValidateProps, which knows no construct.
+	// Path is the construct path of the PrivateRdsApi (or of the added service) the props
+	// are for; empty from ValidateProps, which knows no construct.
 	Path string
 	// Problems are the invalid props, in the order of the checks.
 	Problems []PropError
+	// service says that the props are a ServiceProps (AddService).
+	service bool
 }
 
 // Error implements error: one line per problem, each naming its prop and its code.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	b.WriteString("privaterdsapi: invalid PrivateRdsApiProps")
+	props := "PrivateRdsApiProps"
+	if e.service {
+		props = "ServiceProps"
+	}
+	b.WriteString("privaterdsapi: invalid " + props)
 	if e.Path != "" {
 		b.WriteString(" for " + e.Path)
 	}
@@ -157,9 +165,35 @@ func validate(props *PrivateRdsApiProps) (d durations, problems []PropError) {
 			problems = []PropError{{ProblemUnreadable, "props", fmt.Sprint("could not be read: ", firstLine(r))}}
 		}
 	}()
-	d, problems = readDurations(props)
+	d, problems = readDurations(props.serviceProps())
 	problems = append(problems, checkValues(props, d)...)
 	problems = append(problems, checkConstructs(props)...)
+	return d, problems
+}
+
+// validateService runs the checks of the per-service props on props, a service added to
+// an API made with api, in the order of validate, and returns the durations it read with
+// the problems.
+func validateService(props *ServiceProps, api *PrivateRdsApiProps) (d durations, problems []PropError) {
+	if props == nil {
+		return d, []PropError{{ProblemRequired, "props", "required (at least PathPrefix and Image)"}}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			problems = []PropError{{ProblemUnreadable, "props", fmt.Sprint("could not be read: ", firstLine(r))}}
+		}
+	}()
+	d, problems = readDurations(props)
+	if props.PathPrefix == nil {
+		problems = append(problems, PropError{ProblemRequired, "PathPrefix", `required: the path the service serves, such as "/orders"`})
+	}
+	add := adderTo(&problems)
+	for _, c := range pureChecks {
+		if c.service != nil {
+			c.service(props, api, d, add)
+		}
+	}
+	problems = append(problems, checkServiceConstructs(props, api)...)
 	return d, problems
 }
 
@@ -171,7 +205,7 @@ type durations struct {
 	checkInterval, checkTimeout, checkStartPeriod *float64
 }
 
-func readDurations(p *PrivateRdsApiProps) (d durations, problems []PropError) {
+func readDurations(p *ServiceProps) (d durations, problems []PropError) {
 	read := func(v awscdk.Duration, prop string) *float64 {
 		if v == nil {
 			return nil
@@ -198,47 +232,65 @@ func readDurations(p *PrivateRdsApiProps) (d durations, problems []PropError) {
 }
 
 // check is one concern's pure check: it reads only Go values (numbers, strings, the
-// nil-ness of interfaces) and makes no jsii call, so that it can be fuzzed.
-type check func(p *PrivateRdsApiProps, d durations, add adder)
+// nil-ness of interfaces) and makes no jsii call, so that it can be fuzzed. A check of
+// shared props reads PrivateRdsApiProps; a check of per-service props reads ServiceProps
+// (and, for what the service shares, such as StageName, the API's props): it checks the
+// first service (the per-service props of PrivateRdsApiProps) and every added one alike.
+type check struct {
+	shared  func(p *PrivateRdsApiProps, d durations, add adder)
+	service func(s *ServiceProps, api *PrivateRdsApiProps, d durations, add adder)
+}
 
 // adder records a problem.
 type adder func(code ProblemCode, prop, format string, args ...any)
 
-// pureChecks run in this order; each covers one concern.
-var pureChecks = []check{
-	checkImage,
-	checkPorts,
-	checkNetwork,
-	checkTaskSize,
-	checkContainer,
-	checkCapacity,
-	checkScaling,
-	checkHealthCheck,
-	checkApi,
-	checkVariables,
-	checkDatabase,
-	checkAgreement, // agreement.go
+// adderTo is an adder that appends to out.
+func adderTo(out *[]PropError) adder {
+	return func(code ProblemCode, prop, format string, args ...any) {
+		*out = append(*out, PropError{code, prop, fmt.Sprintf(format, args...)})
+	}
 }
 
-// checkValues runs the pure checks.
+// pureChecks run in this order; each covers one concern.
+var pureChecks = []check{
+	{service: checkImage},
+	{service: checkPorts},
+	{shared: checkNetwork},
+	{service: checkTaskSize},
+	{service: checkContainer},
+	{service: checkCapacity},
+	{service: checkScaling},
+	{service: checkHealthCheck},
+	{shared: checkApi},
+	{service: checkVariables},
+	{service: checkDatabase},
+	{shared: checkAgreement, service: checkServiceAgreement}, // agreement.go
+}
+
+// checkValues runs the pure checks of p: its shared props, and its per-service props as
+// the ServiceProps of its first service.
 func checkValues(p *PrivateRdsApiProps, d durations) []PropError {
 	var out []PropError
-	add := func(code ProblemCode, prop, format string, args ...any) {
-		out = append(out, PropError{code, prop, fmt.Sprintf(format, args...)})
-	}
+	add := adderTo(&out)
+	s := p.serviceProps()
 	for _, c := range pureChecks {
-		c(p, d, add)
+		if c.shared != nil {
+			c.shared(p, d, add)
+		}
+		if c.service != nil {
+			c.service(s, p, d, add)
+		}
 	}
 	return out
 }
 
-func checkImage(p *PrivateRdsApiProps, _ durations, add adder) {
+func checkImage(p *ServiceProps, _ *PrivateRdsApiProps, _ durations, add adder) {
 	if p.Image == nil {
 		add(ProblemRequired, "Image", "required: an ECR image (awsecs.ContainerImage_FromAsset or ContainerImage_FromEcrRepository)")
 	}
 }
 
-func checkPorts(p *PrivateRdsApiProps, _ durations, add adder) {
+func checkPorts(p *ServiceProps, _ *PrivateRdsApiProps, _ durations, add adder) {
 	for _, port := range []struct {
 		prop string
 		v    *float64
@@ -300,7 +352,7 @@ func steps(from, to, step float64) []float64 {
 	return out
 }
 
-func checkTaskSize(p *PrivateRdsApiProps, _ durations, add adder) {
+func checkTaskSize(p *ServiceProps, _ *PrivateRdsApiProps, _ durations, add adder) {
 	for _, v := range []struct {
 		prop string
 		v    *float64
@@ -324,7 +376,7 @@ var userPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}(:[A-Za-
 
 // checkContainer checks the container's user and its own health check against the ranges
 // of ECS's API (CDK accepts a timeout up to 120 s; ECS refuses more than 60 at deploy).
-func checkContainer(p *PrivateRdsApiProps, d durations, add adder) {
+func checkContainer(p *ServiceProps, _ *PrivateRdsApiProps, d durations, add adder) {
 	if v := p.User; v != nil && !userPattern.MatchString(*v) {
 		add(ProblemFormat, "User", "must be a user or a numeric ID, optionally with a group (\"1000\", \"1000:1000\", \"app:app\"), got %q", *v)
 	}
@@ -359,7 +411,7 @@ func checkContainer(p *PrivateRdsApiProps, d durations, add adder) {
 
 // checkCapacity checks CapacityProviderStrategies against what ECS accepts of a service
 // on the cluster's Fargate capacity providers.
-func checkCapacity(p *PrivateRdsApiProps, _ durations, add adder) {
+func checkCapacity(p *ServiceProps, _ *PrivateRdsApiProps, _ durations, add adder) {
 	if p.CapacityProviderStrategies == nil {
 		return
 	}
@@ -407,7 +459,7 @@ func checkCapacity(p *PrivateRdsApiProps, _ durations, add adder) {
 	}
 }
 
-func checkScaling(p *PrivateRdsApiProps, d durations, add adder) {
+func checkScaling(p *ServiceProps, _ *PrivateRdsApiProps, d durations, add adder) {
 	minC, maxC := orDefault(p.MinCapacity, DefaultMinCapacity), orDefault(p.MaxCapacity, DefaultMaxCapacity)
 	if p.MinCapacity != nil && !isToken(minC) && !isInt(minC, 0, 1000) {
 		add(ProblemRange, "MinCapacity", "must be a whole number from 0 to 1000, got %v", minC)
@@ -430,7 +482,7 @@ func checkScaling(p *PrivateRdsApiProps, d durations, add adder) {
 // ranges of codes, separated by commas.
 var httpCodes = regexp.MustCompile(`^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$`)
 
-func checkHealthCheck(p *PrivateRdsApiProps, d durations, add adder) {
+func checkHealthCheck(p *ServiceProps, _ *PrivateRdsApiProps, d durations, add adder) {
 	if v := d.deregistration; v != nil && !(*v >= 0 && *v <= 3600) {
 		add(ProblemRange, "DeregistrationDelay", "must be from 0 to 3600 seconds, got %v", *v)
 	}
@@ -525,8 +577,8 @@ func checkApi(p *PrivateRdsApiProps, _ durations, add adder) {
 // checkVariables checks the container's variables: no empty name or missing value, none
 // that the construct sets from the database props, PORT and API_STAGE only in Environment
 // and with the construct's values, none in both Environment and Secrets.
-func checkVariables(p *PrivateRdsApiProps, _ durations, add adder) {
-	injected := injectedVariables(p)
+func checkVariables(p *ServiceProps, api *PrivateRdsApiProps, _ durations, add adder) {
+	injected := injectedVariables(p, api.StageName)
 	reserved := map[string]bool{}
 	for _, k := range databaseVariables(p.Database, p.DatabaseSecret != nil, p.DatabaseHost != nil, p.DatabasePort != nil, p.DatabaseName != nil) { // database.go
 		reserved[k] = true
@@ -578,10 +630,10 @@ func (v *injectedVariable) shown() string {
 
 // injectedVariables are the variables the construct always sets (buildService): PORT, the
 // container port, and API_STAGE, the stage name.
-func injectedVariables(p *PrivateRdsApiProps) map[string]*injectedVariable {
+func injectedVariables(p *ServiceProps, stageName *string) map[string]*injectedVariable {
 	port, stage := orDefault(p.ContainerPort, DefaultContainerPort), DefaultStageName
-	if p.StageName != nil {
-		stage = *p.StageName
+	if stageName != nil {
+		stage = *stageName
 	}
 	vars := map[string]*injectedVariable{
 		"PORT":      {"ContainerPort", strconv.FormatFloat(port, 'f', -1, 64)},
@@ -603,7 +655,7 @@ func isStringToken(s string) bool {
 	return strings.Contains(s, "${Token[") || strings.Contains(s, "#{Token[")
 }
 
-func checkDatabase(p *PrivateRdsApiProps, _ durations, add adder) {
+func checkDatabase(p *ServiceProps, _ *PrivateRdsApiProps, _ durations, add adder) {
 	if p.Database == nil && p.DatabaseSecurityGroups != nil {
 		add(ProblemRequires, "DatabaseSecurityGroups", "applies only with Database")
 	}
@@ -616,6 +668,13 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	if p.Vpc != nil {
 		out = append(out, checkSubnets(p)...)
 	}
+	return append(out, checkServiceConstructs(p.serviceProps(), p)...)
+}
+
+// checkServiceConstructs validates the per-service props that need the jsii runtime: the
+// platform, the database's port, endpoint and security groups.
+func checkServiceConstructs(p *ServiceProps, api *PrivateRdsApiProps) []PropError {
+	var out []PropError
 	out = append(out, checkPlatform(p)...) // agreement.go
 	if p.Database != nil && p.DatabasePort == nil {
 		if c := p.Database.Connections(); c == nil || c.DefaultPort() == nil {
@@ -626,7 +685,7 @@ func checkConstructs(p *PrivateRdsApiProps) []PropError {
 	if g := p.DatabaseSecurityGroups; p.Database != nil && g != nil {
 		if c := p.Database.Connections(); c != nil && c.SecurityGroups() != nil && len(*c.SecurityGroups()) > 0 {
 			out = append(out, PropError{ProblemConflict, "Database and DatabaseSecurityGroups", "Database has its own security groups; remove DatabaseSecurityGroups"})
-		} else if len(*g) == 0 && p.Vpc != nil && !hasCidr(p.Vpc) {
+		} else if len(*g) == 0 && api.Vpc != nil && !hasCidr(api.Vpc) {
 			out = append(out, PropError{ProblemUnknownCidr, "DatabaseSecurityGroups", "an empty list sends the tasks' database egress to the VPC's CIDR block, which this VPC does not know: give the database's security groups, or import the VPC with VpcCidrBlock"})
 		}
 	}

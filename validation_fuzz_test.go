@@ -200,7 +200,7 @@ func TestFargateSizesAgreeWithTheGuide(t *testing.T) {
 	for _, cpu := range []float64{128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768} {
 		for mem := 0.0; mem <= 131072; mem += 256 {
 			var problems []PropError
-			checkTaskSize(&PrivateRdsApiProps{Cpu: &cpu, MemoryLimitMiB: &mem}, durations{}, func(code ProblemCode, prop, format string, args ...any) {
+			checkTaskSize(&ServiceProps{Cpu: &cpu, MemoryLimitMiB: &mem}, nil, durations{}, func(code ProblemCode, prop, format string, args ...any) {
 				problems = append(problems, PropError{code, prop, fmt.Sprintf(format, args...)})
 			})
 			if want := fargateAccepts(cpu, mem); want != (len(problems) == 0) {

@@ -97,6 +97,7 @@ func All() []Scenario {
 		{"Development", Development},
 		{"ExistingAccount", ExistingAccount},
 		{"AdoptedEndpoints", AdoptedEndpoints},
+		{"ThreeServices", ThreeServices},
 	}
 }
 
@@ -409,4 +410,35 @@ func AdoptedEndpoints(app awscdk.App) *Built {
 		SecurityGroups: &[]awsec2.ISecurityGroup{group},
 	})
 	return one(s, &privaterdsapi.PrivateRdsApiProps{Image: Image(s), Vpc: vpc})
+}
+
+// ThreeServices is one API with three services behind one load balancer: the first
+// (serving "/") with the database and its secret, "/orders" with another task size and a
+// Secrets Manager secret of its own, "/catalog" without database.
+func ThreeServices(app awscdk.App) *Built {
+	s := NewStack(app, "ThreeServices", nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := Postgres(s, network.Vpc)
+	api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image:          Image(s),
+		Vpc:            network.Vpc,
+		Database:       db,
+		DatabaseSecret: db.Secret(),
+		DatabaseName:   jsii.String("orders"),
+	})
+	key := awssecretsmanager.Secret_FromSecretNameV2(s, jsii.String("PaymentsKey"), jsii.String("orders/payments-key"))
+	api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{
+		PathPrefix:     jsii.String("/orders"),
+		Image:          Image(s),
+		Cpu:            jsii.Number(512),
+		MemoryLimitMiB: jsii.Number(1024),
+		Secrets:        &map[string]awsecs.Secret{"PAYMENTS_KEY": awsecs.Secret_FromSecretsManager(key, nil)},
+		MaxCapacity:    jsii.Number(4),
+	})
+	api.AddService(jsii.String("Catalog"), &privaterdsapi.ServiceProps{
+		PathPrefix:      jsii.String("/catalog"),
+		Image:           Image(s),
+		HealthCheckPath: jsii.String("/healthz"),
+	})
+	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}}
 }
