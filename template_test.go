@@ -222,3 +222,160 @@ func rulesOf(rules []rule, group string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// methods returns every API Gateway method of the template by "<rest api id> <path>
+// <http method>", the path read from the method's ResourceId: "/" for the root resource,
+// else the PathPart of each AWS::ApiGateway::Resource up to the root.
+func (s *synthesized) methods(t *testing.T) map[string]resource {
+	t.Helper()
+	all := s.json["Resources"].(map[string]any)
+	var pathOf func(id any) string
+	pathOf = func(id any) string {
+		if g, ok := id.(map[string]any)["Fn::GetAtt"].([]any); ok && g[1] == "RootResourceId" {
+			return ""
+		}
+		r, ok := all[ref(id)].(map[string]any)
+		if !ok {
+			t.Fatalf("%s: method on an unknown resource %v", s.name, id)
+		}
+		props := r["Properties"].(map[string]any)
+		return pathOf(props["ParentId"]) + "/" + fmt.Sprint(props["PathPart"])
+	}
+	out := map[string]resource{}
+	for _, m := range s.resources("AWS::ApiGateway::Method") {
+		path := pathOf(m.props["ResourceId"])
+		if path == "" {
+			path = "/"
+		}
+		out[ref(m.props["RestApiId"])+" "+path+" "+fmt.Sprint(m.props["HttpMethod"])] = m
+	}
+	return out
+}
+
+// everyMethod asserts that the template has methods and that each one has the property
+// key set to want (compared as JSON), naming the method that does not.
+func (s *synthesized) everyMethod(t *testing.T, key string, want any) {
+	t.Helper()
+	for _, p := range s.methodProblems(t, key, want) {
+		t.Errorf("%s: %s", s.name, p)
+	}
+}
+
+// methodProblems lists the methods whose property key is not want, or "no API Gateway
+// method".
+func (s *synthesized) methodProblems(t *testing.T, key string, want any) []string {
+	t.Helper()
+	methods := s.methods(t)
+	if len(methods) == 0 {
+		return []string{"no API Gateway method"}
+	}
+	var out []string
+	for name, m := range methods {
+		if got := mustJSON(m.props[key]); got != mustJSON(want) {
+			out = append(out, fmt.Sprintf("method %s (%s): %s = %s, want %s", name, m.id, key, got, mustJSON(want)))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// paths returns the "<path> <http method>" of every method, sorted.
+func (s *synthesized) paths(t *testing.T) []string {
+	var out []string
+	for name := range s.methods(t) {
+		out = append(out, name[strings.Index(name, " ")+1:])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hasRule asserts that the rules (ingress or egress, from s.rules) hold one on group for
+// tcp port from/to peer: group and peer as ref gives them (logical id + ".GroupId", an
+// imported id, a CIDR).
+func hasRule(t *testing.T, s *synthesized, rules []rule, group, port, peer string) {
+	t.Helper()
+	want := "tcp:" + port + "-" + port + " from/to " + peer
+	if !contains(rulesOf(rules, group), want) {
+		t.Errorf("%s: no rule %s on %s; its rules: %v", s.name, want, group, rulesOf(rules, group))
+	}
+}
+
+// statement is one IAM policy statement with the resource (role, policy or key) it is in.
+type statement struct {
+	in string
+	st map[string]any
+}
+
+// policyStatements returns every statement of every identity policy of the template: the
+// AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents and the inline Policies of each
+// AWS::IAM::Role, whichever role they are attached to.
+func (s *synthesized) policyStatements() []statement {
+	var out []statement
+	add := func(in string, doc any) {
+		d, _ := doc.(map[string]any)
+		for _, st := range asList(d["Statement"]) {
+			out = append(out, statement{in, st})
+		}
+	}
+	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
+		for _, p := range s.resources(typ) {
+			add(p.id, p.props["PolicyDocument"])
+		}
+	}
+	for _, r := range s.resources("AWS::IAM::Role") {
+		for _, p := range asList(r.props["Policies"]) {
+			add(r.id+"."+fmt.Sprint(p["PolicyName"]), p["PolicyDocument"])
+		}
+	}
+	return out
+}
+
+// wildcards returns the values of v (a string, a list, an Fn::Join of literal strings)
+// that are or contain "*" once resolved: a ["*"] list or {"Fn::Join": ["", ["*"]]} is a
+// wildcard as much as "*" is.
+func wildcards(v any) []string {
+	switch x := v.(type) {
+	case string:
+		if strings.Contains(x, "*") {
+			return []string{x}
+		}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, wildcards(e)...)
+		}
+		return out
+	case map[string]any:
+		if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+			var parts []string
+			for _, p := range asAny(j[1]) {
+				if s, ok := p.(string); ok {
+					parts = append(parts, s)
+				} else {
+					parts = append(parts, "${token}")
+				}
+			}
+			if joined := strings.Join(parts, fmt.Sprint(j[0])); strings.Contains(joined, "*") {
+				return []string{joined}
+			}
+		}
+	}
+	return nil
+}
+
+func asAny(v any) []any { l, _ := v.([]any); return l }
+
+// fromJSON is a template given as JSON, for checking that an assertion fails on a
+// broken template.
+func fromJSON(t testing.TB, name string, tpl map[string]any) *synthesized {
+	t.Helper()
+	raw, err := json.Marshal(tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &synthesized{name: name}
+	if err := json.Unmarshal(raw, &s.json); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
