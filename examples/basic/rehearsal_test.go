@@ -34,8 +34,9 @@ var (
 	pg *pgtest.Server
 	// appBin is the app, built from ./app.
 	appBin string
-	// synthesized is the example stack's template in a bare awscdk.NewApp(nil), synthesized
-	// once: the rehearsal's input, and the bare template TestTemplateEqualsCdkSynth compares.
+	// synthesized is the template a user deploys: the example stack built by
+	// snapshot.NewApp with cdk.json's context, which TestTemplateEqualsCdkSynth proves
+	// equal to what `cdk synth` writes. The rehearsal's input, synthesized once.
 	synthesized []byte
 )
 
@@ -63,30 +64,39 @@ func testMain(m *testing.M) int {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("build the app: %v\n%s", err, out))
 	}
-	if synthesized, err = synth(); err != nil {
-		return fail(err)
-	}
 	return m.Run()
 }
 
-// synth synthesizes the example stack in a bare App, normalized as snapshot.Template does
-// and without what only the CLI adds (cliOnly). For the rehearsal this is the stack
-// `cdk synth` makes: cdk.json sets no context that changes the task, the load balancer or
-// the API.
-func synth() (b []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("synthesize the example stack: %v", r)
-		}
-	}()
-	return json.Marshal(snapshot.Template(NewExampleStack(awscdk.NewApp(nil), stackName, nil), cliOnly...))
-}
-
-// exampleTemplate returns a fresh copy of the synthesized template.
+// exampleTemplate returns a fresh copy of the template `cdk synth` deploys (see
+// synthesized), normalized as snapshot.Template does and without what only the CLI adds
+// (cliOnly).
 func exampleTemplate(t *testing.T) template {
 	t.Helper()
+	if synthesized == nil {
+		b, err := json.Marshal(snapshot.Template(NewExampleStack(snapshot.NewApp(t, "cdk.json"), stackName, nil), cliOnly...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		synthesized = b
+	}
+	return decode(t, synthesized)
+}
+
+// bareTemplate returns the example stack's template in a bare awscdk.NewApp(nil): no
+// feature flags from cdk.json, no path metadata. It is not what `cdk synth` deploys.
+func bareTemplate(t *testing.T) template {
+	t.Helper()
+	b, err := json.Marshal(snapshot.Template(NewExampleStack(awscdk.NewApp(nil), stackName, nil), cliOnly...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode(t, b)
+}
+
+func decode(t *testing.T, b []byte) template {
+	t.Helper()
 	var tm template
-	if err := json.Unmarshal(synthesized, &tm); err != nil {
+	if err := json.Unmarshal(b, &tm); err != nil {
 		t.Fatal(err)
 	}
 	return tm
