@@ -14,7 +14,7 @@ import (
 	"github.com/seed07617466/privaterdsapi/snapshot"
 )
 
-// TestSnapshot compares the templates of the default scenarios with their golden files,
+// TestSnapshot compares the template of every scenario with its golden file,
 // through the snapshot package users have. Only the toolchain's bootstrap parameter and
 // rule are left out; a change anywhere else is a change users' snapshot tests will see,
 // and belongs in the CHANGELOG. After an intended change, run
@@ -23,8 +23,8 @@ import (
 // The scenarios are built in awscdk.NewApp(nil) (no cdk.json, so the library's default
 // feature flags and no path metadata): the library's output without any user setting.
 func TestSnapshot(t *testing.T) {
-	for _, name := range []string{"Default", "VpcLinkV1"} {
-		snapshot.Match(t, scenario(t, name).built.Stack, filepath.Join("testdata", name+".template.json"))
+	for _, sc := range scenarios.All() {
+		snapshot.Match(t, scenario(t, sc.Name).built.Stack, filepath.Join("testdata", sc.Name+".template.json"))
 	}
 }
 
