@@ -125,14 +125,13 @@ func (a *PrivateRdsApi) useVpcLinkV2(methods []awsapigateway.CfnMethod) {
 	}
 	// Overrides are not part of the deployment's hash: add them, so that a change of link
 	// or load balancer deploys the API again. The link's ID is a Ref, the same when
-	// CloudFormation replaces the link (SubnetIds and SecurityGroupIds require
-	// replacement): the link's subnets and security groups are in the hash too.
+	// CloudFormation replaces the link for new subnets (SubnetIds requires replacement):
+	// the link's subnets are in the hash too. (Its security group is the construct's own.)
 	link := a.VpcLinkV2.Node().DefaultChild().(awsapigatewayv2.CfnVpcLink)
 	a.RestApi.LatestDeployment().AddToLogicalId(map[string]any{
-		"vpcLinkV2":               a.VpcLinkId,
-		"integrationTarget":       target,
-		"vpcLinkSubnetIds":        link.SubnetIds(),
-		"vpcLinkSecurityGroupIds": link.SecurityGroupIds(),
+		"vpcLinkV2":         a.VpcLinkId,
+		"integrationTarget": target,
+		"vpcLinkSubnetIds":  link.SubnetIds(),
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
+	"github.com/seed07617466/privaterdsapi/internal/cfntemplate"
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
@@ -434,23 +435,9 @@ func container(t *testing.T, s *synthesized) (env, secrets map[string]any) {
 	return env, secrets
 }
 
-func asStrings(v any) []string {
-	var out []string
-	l, _ := v.([]any)
-	for _, x := range l {
-		out = append(out, x.(string))
-	}
-	return out
-}
+func asStrings(v any) []string { return cfntemplate.Strings(v) }
 
-func asList(v any) []map[string]any {
-	var out []map[string]any
-	l, _ := v.([]any)
-	for _, x := range l {
-		out = append(out, x.(map[string]any))
-	}
-	return out
-}
+func asList(v any) []map[string]any { return cfntemplate.Maps(v) }
 
 func TestDatabaseSecretIsInjectedNotPlain(t *testing.T) {
 	// A CDK-made instance: credentials from the secret, host and port from the instance.

@@ -101,7 +101,8 @@ type guardException struct {
 
 // properties of the resource of f in the template of s.
 func properties(s *synthesis, f guardFinding) map[string]any {
-	return s.Template.Resources[f.LogicalID].Properties
+	r, _ := s.Template.Resource(f.LogicalID)
+	return r.Props
 }
 
 // propertyNot holds when the resource's property key is not value (nil: when it is absent).
