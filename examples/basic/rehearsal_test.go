@@ -118,11 +118,11 @@ func TestRehearsal(t *testing.T) {
 // why.
 func TestRehearsalCatchesDisagreements(t *testing.T) {
 	container := func(tm template) map[string]any {
-		for _, p := range resources(tm, "AWS::ECS::TaskDefinition") {
-			return p["ContainerDefinitions"].([]any)[0].(map[string]any)
+		_, td, err := only(tm, "AWS::ECS::TaskDefinition")
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatal("no task definition")
-		return nil
+		return list(td["ContainerDefinitions"])[0]
 	}
 	named := func(items any, name string) map[string]any {
 		for _, it := range list(items) {
