@@ -174,12 +174,7 @@ func TestSynthesisMistakes(t *testing.T) {
 			})},
 		{name: "two isolated subnet groups: the load balancer gets one subnet per zone", check: loadBalancerOnePerAz,
 			build: oneApi(envStack, "TwoGroups", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
-				isolated := func(name string) *awsec2.SubnetConfiguration {
-					return &awsec2.SubnetConfiguration{Name: jsii.String(name), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)}
-				}
-				vpc := awsec2.NewVpc(s, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0),
-					SubnetConfiguration: &[]*awsec2.SubnetConfiguration{isolated("app"), isolated("db")}})
-				return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc}
+				return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: twoGroupVpc(s)}
 			})},
 		{name: "container start period longer than the default grace period", check: func(t *testing.T, s *synthesized) {
 			s.has(t, "AWS::ECS::Service", map[string]any{"HealthCheckGracePeriodSeconds": 300 + 2*10}) // + healthy threshold × interval
@@ -481,10 +476,11 @@ func loadBalancerOnePerAz(t *testing.T, s *synthesized) {
 		t.Errorf("load balancer in subnets %v (zones %v), want one in each of the 2 zones", subnets, zones)
 	}
 	service := s.only(t, "AWS::ECS::Service", "ApiService").props
-	tasks := service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"].([]any)
-	if len(tasks) != 4 {
-		t.Errorf("tasks in %d subnets, want the 4 isolated subnets", len(tasks))
+	isolated, _ := subnetsOf(s, "Vpc")
+	if len(isolated) != 4 {
+		t.Fatalf("isolated subnets %v, want 4", isolated)
 	}
+	sameList(t, "task subnets", refs(service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"]), isolated)
 }
 
 // zoneOf names a subnet's AvailabilityZone: the literal zone, or "GetAZs[n]" for the
