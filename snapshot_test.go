@@ -23,8 +23,20 @@ import (
 // The scenarios are built in awscdk.NewApp(nil) (no cdk.json, so the library's default
 // feature flags and no path metadata): the library's output without any user setting.
 func TestSnapshot(t *testing.T) {
+	names := map[string]bool{}
 	for _, sc := range scenarios.All() {
+		names[sc.Name+".template.json"] = true
 		snapshot.Match(t, scenario(t, sc.Name).built.Stack, filepath.Join("testdata", sc.Name+".template.json"))
+	}
+	// No golden file outlives its scenario.
+	files, err := filepath.Glob(filepath.Join("testdata", "*.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !names[filepath.Base(f)] {
+			t.Errorf("%s is the golden file of no scenario: remove it", f)
+		}
 	}
 }
 
