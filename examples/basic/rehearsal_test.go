@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seed07617466/privaterdsapi/examples/basic/app/apptest"
 	"github.com/seed07617466/privaterdsapi/examples/basic/app/pgtest"
 	"github.com/seed07617466/privaterdsapi/snapshot"
 )
@@ -246,36 +247,17 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	for k, v := range d.Secrets {
 		env = append(env, k+"="+v)
 	}
-	// The app's output goes to a file outside its directories, read back as it grows.
-	outFile, err := os.CreateTemp("", "rehearsal-app-*.log")
+	app, err := apptest.Start(appBin, work, env)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(outFile.Name())
-	defer outFile.Close()
-	out := output(outFile.Name())
-	cmd := exec.Command(appBin)
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, work, outFile, outFile
-	pgtest.DieWithParent(cmd, syscall.SIGKILL)
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	defer app.Kill()
 	fail := func(format string, args ...any) (*deployment, error) {
-		return nil, fmt.Errorf(format+"\napp output:\n%s", append(args, out.String())...)
+		return nil, fmt.Errorf(format+"\napp output:\n%s", append(args, app.Output())...)
 	}
 
 	base := "http://127.0.0.1:" + free
-	if err := waitUntil(10*time.Second, exited, func() bool { return logged(out.String(), "listening") }); err != nil {
+	if err := app.WaitUntil(10*time.Second, func() bool { return app.Logged("listening") }); err != nil {
 		return fail("the app did not start listening: %v", err)
 	}
 
@@ -286,7 +268,7 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 
 	// The API's integration: every client path, as /items and as /<stage>/items.
 	paths := d.BackendPaths("items")
-	if err := waitUntil(15*time.Second, exited, func() bool {
+	if err := app.WaitUntil(15*time.Second, func() bool {
 		status, _, _ := call("GET", base+paths[0], "")
 		return status == 200
 	}); err != nil {
@@ -321,19 +303,19 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	}
 
 	// ECS stops the task with SIGTERM.
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = app.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-exited:
+	case <-app.Done():
 	case <-time.After(25 * time.Second):
 		return fail("the app did not exit within 25 s of SIGTERM")
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 0 {
+	if code := app.Cmd.ProcessState.ExitCode(); code != 0 {
 		return fail("the app exited %d after SIGTERM, want 0", code)
 	}
 	if left, _ := os.ReadDir(work); len(left) > 0 {
 		return fail("the app wrote %d files into its working or temporary directory", len(left))
 	}
-	if strings.Contains(out.String(), d.Password) {
+	if strings.Contains(app.Output(), d.Password) {
 		return fail("the app logged the password")
 	}
 	return d, nil
@@ -356,39 +338,4 @@ func call(method, url, body string) (int, string, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return res.StatusCode, string(b), err
-}
-
-// waitUntil polls cond until it holds, the process exits or the timeout passes.
-func waitUntil(timeout time.Duration, exited <-chan struct{}, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		select {
-		case <-exited:
-			return fmt.Errorf("the app exited")
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %v", timeout)
-		}
-	}
-	return nil
-}
-
-// logged tells whether the JSON log holds a line with this message.
-func logged(logs, msg string) bool {
-	for _, line := range strings.Split(logs, "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
-			return true
-		}
-	}
-	return false
-}
-
-// output reads a process's output file.
-type output string
-
-func (o output) String() string {
-	b, _ := os.ReadFile(string(o))
-	return string(b)
 }
