@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seed07617466/privaterdsapi/internal/mdtable"
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
@@ -683,46 +684,9 @@ func cell(row []string, i int) string {
 	return "(none)"
 }
 
-// markdownTables returns the tables (rows of cells, the separator row left out) of the
-// section of a markdown document headed by heading, up to the next heading of its level.
-func markdownTables(doc, heading string) ([][][]string, error) {
-	level := strings.SplitN(heading, " ", 2)[0] + " "
-	var tables [][][]string
-	in, found, inTable := false, false, false
-	for line := range strings.SplitSeq(doc, "\n") {
-		line = strings.TrimRight(line, "\r")
-		switch {
-		case line == heading:
-			in, found = true, true
-			continue
-		case in && strings.HasPrefix(line, level):
-			in = false
-		}
-		if !in || !strings.HasPrefix(line, "|") {
-			inTable = false
-			continue
-		}
-		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		separator := true
-		for i := range cells {
-			cells[i] = strings.TrimSpace(cells[i])
-			if strings.Trim(cells[i], ":-") != "" || cells[i] == "" {
-				separator = false
-			}
-		}
-		if !inTable {
-			tables = append(tables, nil)
-			inTable = true
-		}
-		if !separator {
-			tables[len(tables)-1] = append(tables[len(tables)-1], cells)
-		}
-	}
-	if !found {
-		return nil, fmt.Errorf("no section %q", heading)
-	}
-	return tables, nil
-}
+// markdownTables returns the tables of the section heading of a markdown document (see
+// mdtable.Tables).
+func markdownTables(doc, heading string) ([][][]string, error) { return mdtable.Tables(doc, heading) }
 
 func markdownRow(cells []string) string { return "| " + strings.Join(cells, " | ") + " |" }
 

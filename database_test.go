@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
+	"github.com/seed07617466/privaterdsapi/internal/cfntemplate"
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
@@ -53,11 +54,11 @@ func (c databaseCase) run(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("synthesis failed: %v", err)
 	}
-	b, _ := json.Marshal(raw)
-	s := &synthesized{name: c.name, built: &scenarios.Built{Stack: stack, Apis: []*privaterdsapi.PrivateRdsApi{a}}}
-	if err := json.Unmarshal(b, &s.json); err != nil {
+	parsed, err := cfntemplate.From(raw)
+	if err != nil {
 		t.Fatal(err)
 	}
+	s := &synthesized{name: c.name, built: &scenarios.Built{Stack: stack, Apis: []*privaterdsapi.PrivateRdsApi{a}}, json: parsed}
 	tpl := map[string]any(s.json)
 	s.tpl = assertions.Template_FromJSON(&tpl, nil)
 	c.check(t, s)

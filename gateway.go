@@ -69,10 +69,14 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 	if p.linkVersion == VpcLinkV2 {
 		// Overrides are not part of the deployment's hash: add them, so that a change of
 		// link or load balancer deploys the API again (the routes and their URIs are in the
-		// hash already).
+		// hash already). The link's ID is a Ref, the same when CloudFormation replaces the
+		// link for new subnets (SubnetIds requires replacement): the link's subnets are in
+		// the hash too. (Its security group is the construct's own.)
+		link := a.VpcLinkV2.Node().DefaultChild().(awsapigatewayv2.CfnVpcLink)
 		a.RestApi.LatestDeployment().AddToLogicalId(map[string]any{
 			"vpcLinkV2":         a.VpcLinkId,
 			"integrationTarget": a.integrationTarget(),
+			"vpcLinkSubnetIds":  link.SubnetIds(),
 		})
 	}
 

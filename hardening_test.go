@@ -14,58 +14,92 @@ import (
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
-// containerDefinition returns the one container of the scenario's (first) task definition.
+// containerDefinition returns the one container of the scenario's one task definition;
+// a scenario with more is a test that must say which (see taskContainers).
 func containerDefinition(t *testing.T, s *synthesized) (td resource, c map[string]any) {
 	t.Helper()
-	tds := s.resources("AWS::ECS::TaskDefinition")
-	if len(tds) == 0 {
-		t.Fatalf("%s: no task definition", s.name)
+	all := taskContainers(s)
+	if len(all) != 1 {
+		t.Fatalf("%s: %d containers in %d task definitions, want one", s.name, len(all), len(s.resources("AWS::ECS::TaskDefinition")))
 	}
-	return tds[0], asList(tds[0].props["ContainerDefinitions"])[0]
+	return all[0].td, all[0].c
+}
+
+// taskContainer is one container definition with its task definition.
+type taskContainer struct {
+	td resource
+	c  map[string]any
+}
+
+// taskContainers returns every container of every task definition of the template.
+func taskContainers(s *synthesized) []taskContainer {
+	var out []taskContainer
+	for _, td := range s.resources("AWS::ECS::TaskDefinition") {
+		for _, c := range asList(td.props["ContainerDefinitions"]) {
+			out = append(out, taskContainer{td, c})
+		}
+	}
+	return out
 }
 
 func TestReadOnlyRootFilesystemByDefault(t *testing.T) {
 	for _, s := range allScenarios(t) {
-		td, c := containerDefinition(t, s)
-		if c["ReadonlyRootFilesystem"] != true {
-			t.Errorf("%s: ReadonlyRootFilesystem = %v, want true", s.name, c["ReadonlyRootFilesystem"])
+		all := taskContainers(s)
+		services := 0
+		for _, a := range s.built.Apis {
+			services += len(a.Services)
 		}
-		// The task's memory is the container's hard limit.
-		if c["Memory"] != td.props["Memory"] && ref(c["Memory"]) != td.props["Memory"] {
-			t.Errorf("%s: container Memory %v, task Memory %v", s.name, c["Memory"], td.props["Memory"])
+		if len(all) != services {
+			t.Errorf("%s: %d containers for %d services", s.name, len(all), services)
 		}
-		mounts := map[string]string{}
-		for _, m := range asList(c["MountPoints"]) {
-			if m["ReadOnly"] != false {
-				t.Errorf("%s: mount %v is read-only", s.name, m)
-			}
-			mounts[m["ContainerPath"].(string)] = m["SourceVolume"].(string)
+		for _, tc := range all {
+			readOnlyRoot(t, s, tc.td, tc.c)
 		}
-		volumes := map[string]bool{}
-		for _, v := range asList(td.props["Volumes"]) {
-			if len(v) != 1 { // a bind mount with no host: Fargate ephemeral storage
-				t.Errorf("%s: volume %v is not a plain task volume", s.name, v)
-			}
-			volumes[v["Name"].(string)] = true
+	}
+}
+
+// readOnlyRoot asserts the container c of task definition td: a read-only root file
+// system, writable scratch volumes only where needed, the task's memory as its limit.
+func readOnlyRoot(t *testing.T, s *synthesized, td resource, c map[string]any) {
+	t.Helper()
+	if c["ReadonlyRootFilesystem"] != true {
+		t.Errorf("%s %s: ReadonlyRootFilesystem = %v, want true", s.name, td.id, c["ReadonlyRootFilesystem"])
+	}
+	// The task's memory is the container's hard limit.
+	if c["Memory"] != td.props["Memory"] && ref(c["Memory"]) != td.props["Memory"] {
+		t.Errorf("%s %s: container Memory %v, task Memory %v", s.name, td.id, c["Memory"], td.props["Memory"])
+	}
+	mounts := map[string]string{}
+	for _, m := range asList(c["MountPoints"]) {
+		if m["ReadOnly"] != false {
+			t.Errorf("%s %s: mount %v is read-only", s.name, td.id, m)
 		}
-		want := []string{"/tmp"}
-		if s.name == "Hardened" { // ECS Exec's agent needs its own writable places
-			want = []string{"/managed-agents", "/tmp", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+		mounts[m["ContainerPath"].(string)] = m["SourceVolume"].(string)
+	}
+	volumes := map[string]bool{}
+	for _, v := range asList(td.props["Volumes"]) {
+		if len(v) != 1 { // a bind mount with no host: Fargate ephemeral storage
+			t.Errorf("%s %s: volume %v is not a plain task volume", s.name, td.id, v)
 		}
-		var got []string
-		for path, volume := range mounts {
-			got = append(got, path)
-			if !volumes[volume] {
-				t.Errorf("%s: mount %s uses volume %s, which the task lacks", s.name, path, volume)
-			}
+		volumes[v["Name"].(string)] = true
+	}
+	want := []string{"/tmp"}
+	if s.name == "Hardened" { // ECS Exec's agent needs its own writable places
+		want = []string{"/managed-agents", "/tmp", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+	}
+	var got []string
+	for path, volume := range mounts {
+		got = append(got, path)
+		if !volumes[volume] {
+			t.Errorf("%s %s: mount %s uses volume %s, which the task lacks", s.name, td.id, path, volume)
 		}
-		sortStrings(got)
-		if strings.Join(got, " ") != strings.Join(want, " ") || len(volumes) != len(want) {
-			t.Errorf("%s: writable mounts %v (volumes %v), want %v", s.name, got, volumes, want)
-		}
-		if _, ok := c["User"]; ok != (s.name == "Hardened") {
-			t.Errorf("%s: User %v: only the hardened scenario sets it; the default is the image's own", s.name, c["User"])
-		}
+	}
+	sortStrings(got)
+	if strings.Join(got, " ") != strings.Join(want, " ") || len(volumes) != len(want) {
+		t.Errorf("%s %s: writable mounts %v (volumes %v), want %v", s.name, td.id, got, volumes, want)
+	}
+	if _, ok := c["User"]; ok != (s.name == "Hardened") {
+		t.Errorf("%s %s: User %v: only the hardened scenario sets it; the default is the image's own", s.name, td.id, c["User"])
 	}
 }
 

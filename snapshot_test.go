@@ -14,7 +14,7 @@ import (
 	"github.com/seed07617466/privaterdsapi/snapshot"
 )
 
-// TestSnapshot compares the templates of the default scenarios with their golden files,
+// TestSnapshot compares the template of every scenario with its golden file,
 // through the snapshot package users have. Only the toolchain's bootstrap parameter and
 // rule are left out; a change anywhere else is a change users' snapshot tests will see,
 // and belongs in the CHANGELOG. After an intended change, run
@@ -23,8 +23,20 @@ import (
 // The scenarios are built in awscdk.NewApp(nil) (no cdk.json, so the library's default
 // feature flags and no path metadata): the library's output without any user setting.
 func TestSnapshot(t *testing.T) {
-	for _, name := range []string{"Default", "VpcLinkV1"} {
-		snapshot.Match(t, scenario(t, name).built.Stack, filepath.Join("testdata", name+".template.json"))
+	names := map[string]bool{}
+	for _, sc := range scenarios.All() {
+		names[sc.Name+".template.json"] = true
+		snapshot.Match(t, scenario(t, sc.Name).built.Stack, filepath.Join("testdata", sc.Name+".template.json"))
+	}
+	// No golden file outlives its scenario.
+	files, err := filepath.Glob(filepath.Join("testdata", "*.template.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !names[filepath.Base(f)] {
+			t.Errorf("%s is the golden file of no scenario: remove it", f)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -173,12 +174,7 @@ func TestSynthesisMistakes(t *testing.T) {
 			})},
 		{name: "two isolated subnet groups: the load balancer gets one subnet per zone", check: loadBalancerOnePerAz,
 			build: oneApi(envStack, "TwoGroups", func(s awscdk.Stack) *privaterdsapi.PrivateRdsApiProps {
-				isolated := func(name string) *awsec2.SubnetConfiguration {
-					return &awsec2.SubnetConfiguration{Name: jsii.String(name), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)}
-				}
-				vpc := awsec2.NewVpc(s, jsii.String("Vpc"), &awsec2.VpcProps{MaxAzs: jsii.Number(2), NatGateways: jsii.Number(0),
-					SubnetConfiguration: &[]*awsec2.SubnetConfiguration{isolated("app"), isolated("db")}})
-				return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: vpc}
+				return &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: twoGroupVpc(s)}
 			})},
 		{name: "container start period longer than the default grace period", check: func(t *testing.T, s *synthesized) {
 			s.has(t, "AWS::ECS::Service", map[string]any{"HealthCheckGracePeriodSeconds": 300 + 2*10}) // + healthy threshold × interval
@@ -232,8 +228,17 @@ func TestSynthesisMistakes(t *testing.T) {
 			}},
 		{name: "one VPC in two stacks, the second with ExistingEndpoints", check: func(t *testing.T, s *synthesized) {
 			s.count(t, "AWS::EC2::VPCEndpoint", 0)
-			s.has(t, "AWS::EC2::SecurityGroupIngress", map[string]any{"Description": "HTTPS to the existing VPC interface endpoints",
-				"GroupId": map[string]any{"Fn::ImportValue": assertions.Match_AnyValue()}})
+			// HTTPS from the tasks into the first stack's endpoint group, by port and peer.
+			tasks := s.only(t, "AWS::EC2::SecurityGroup", "ApiServiceSecurityGroup").id + ".GroupId"
+			ingress, _ := s.rules()
+			found := false
+			for _, r := range ingress {
+				found = found || (r.peer == tasks && r.proto == "tcp" && r.from == "443" && r.to == "443" &&
+					strings.HasPrefix(r.group, `{"Fn::ImportValue":"Shared:ExportsOutputFnGetAttPrivateRdsApiEndpoints`))
+			}
+			if !found {
+				t.Errorf("no HTTPS ingress from the tasks %s into the Shared stack's endpoint group: %v", tasks, ingress)
+			}
 		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
 			first := envStack(app, "Shared")
 			vpc := scenarios.ImportedVpc(first)
@@ -268,11 +273,7 @@ func TestSynthesisMistakes(t *testing.T) {
 				return s, []*privaterdsapi.PrivateRdsApi{first, second}
 			}},
 		{name: "endpoint subnets on the first API only", check: func(t *testing.T, s *synthesized) {
-			for _, e := range s.resources("AWS::EC2::VPCEndpoint") {
-				if ids, ok := e.props["SubnetIds"].([]any); ok && len(ids) != 1 {
-					t.Errorf("endpoint %s in %d subnets, want the first API's one", e.id, len(ids))
-				}
-			}
+			endpointsInAz(t, s, "eu-west-1a")
 		}, build: func(app awscdk.App) (awscdk.Stack, []*privaterdsapi.PrivateRdsApi) {
 			s := envStack(app, "FirstSelection")
 			vpc := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil).Vpc
@@ -475,8 +476,52 @@ func loadBalancerOnePerAz(t *testing.T, s *synthesized) {
 		t.Errorf("load balancer in subnets %v (zones %v), want one in each of the 2 zones", subnets, zones)
 	}
 	service := s.only(t, "AWS::ECS::Service", "ApiService").props
-	tasks := service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"].([]any)
-	if len(tasks) != 4 {
-		t.Errorf("tasks in %d subnets, want the 4 isolated subnets", len(tasks))
+	isolated, _ := subnetsOf(s, "Vpc")
+	if len(isolated) != 4 {
+		t.Fatalf("isolated subnets %v, want 4", isolated)
+	}
+	sameList(t, "task subnets", refs(service["NetworkConfiguration"].(map[string]any)["AwsvpcConfiguration"].(map[string]any)["Subnets"]), isolated)
+}
+
+// zoneOf names a subnet's AvailabilityZone: the literal zone, or "GetAZs[n]" for the
+// n-th zone of an environment-agnostic stack.
+func zoneOf(v any) string {
+	if m, ok := v.(map[string]any); ok && m["Fn::Select"] != nil {
+		sel := m["Fn::Select"].([]any)
+		return fmt.Sprintf("GetAZs[%v]", sel[0])
+	}
+	return fmt.Sprint(v)
+}
+
+// endpointsInAz asserts that the template has interface endpoints and that each one is
+// in exactly the subnets of the template in the availability zones azs (one per zone).
+func endpointsInAz(t *testing.T, s *synthesized, azs ...string) {
+	t.Helper()
+	var want []string
+	for _, sn := range s.resources("AWS::EC2::Subnet") {
+		if contains(azs, zoneOf(sn.props["AvailabilityZone"])) && strings.Contains(sn.id, "Isolated") {
+			want = append(want, sn.id)
+		}
+	}
+	if len(want) != len(azs) {
+		t.Fatalf("%s: isolated subnets in %v: %v, want one per zone", s.name, azs, want)
+	}
+	n := 0
+	for _, e := range s.resources("AWS::EC2::VPCEndpoint") {
+		if e.props["VpcEndpointType"] != "Interface" {
+			continue
+		}
+		n++
+		var got []string
+		for _, id := range asAny(e.props["SubnetIds"]) {
+			got = append(got, ref(id))
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: endpoint %s in subnets %v, want %v (%v)", s.name, e.id, got, want, azs)
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no interface endpoint", s.name)
 	}
 }

@@ -314,7 +314,7 @@ func validationProblems(s *synthesis, used map[int]int) (failures, logs []string
 func lintProblems(s *synthesis, findings []lintFinding, used map[int]int) (failures, logs []string) {
 	for _, f := range findings {
 		where := f.logicalID()
-		if p := s.Template.pathOf(where); p != "" {
+		if p := pathOf(s.Template, where); p != "" {
 			where += " (" + p + ")"
 		}
 		line := fmt.Sprintf("cfn-lint %s [%s] %s line %d: %s", f.Rule.ID, f.Level, where, f.Location.Start.LineNumber, f.Message)
@@ -347,18 +347,14 @@ func TestSuppressions(t *testing.T) {
 	all := synthesizeAll()
 	seen := map[suppressionKind][]string{}
 	eachScenario(t, all, func(t *testing.T, s *synthesis) {
-		ids := make([]string, 0, len(s.Template.Resources))
-		for id := range s.Template.Resources {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			r := s.Template.Resources[id]
-			raw, ok := r.Metadata[privaterdsapi.NagMetadataKey]
+		for _, r := range s.Template.All() {
+			metadata, _ := r.Raw["Metadata"].(map[string]any)
+			nag, ok := metadata[privaterdsapi.NagMetadataKey]
 			if !ok {
 				continue
 			}
-			where := fmt.Sprintf("%s %s (%s)", r.Type, id, r.path())
+			raw, _ := json.Marshal(nag)
+			where := fmt.Sprintf("%s %s (%s)", r.Type, r.ID, r.Path())
 			var md struct {
 				RulesToSuppress []suppression `json:"rules_to_suppress"`
 			}
@@ -369,7 +365,7 @@ func TestSuppressions(t *testing.T) {
 					where, privaterdsapi.NagMetadataKey, err, raw)
 				continue
 			}
-			if !s.owned.owns(r.path()) {
+			if !s.owned.owns(r.Path()) {
 				t.Errorf("%s: carries cdk-nag suppressions, but is not a resource the construct created", where)
 			}
 			for _, sup := range md.RulesToSuppress {

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/seed07617466/privaterdsapi/internal/mdtable"
 )
 
 // The AWS Control Tower proactive controls: CloudFormation hooks that refuse a deployment,
@@ -101,7 +102,8 @@ type guardException struct {
 
 // properties of the resource of f in the template of s.
 func properties(s *synthesis, f guardFinding) map[string]any {
-	return s.Template.Resources[f.LogicalID].Properties
+	r, _ := s.Template.Resource(f.LogicalID)
+	return r.Props
 }
 
 // propertyNot holds when the resource's property key is not value (nil: when it is absent).
@@ -392,38 +394,23 @@ func TestControlTowerTableInSecurityMd(t *testing.T) {
 // securityMdControlTowerRows returns the rows of the table in the Control Tower section of
 // the Markdown file at path, each as its five cells with code spans unquoted.
 func securityMdControlTowerRows(path string) ([][]string, error) {
-	f, err := os.Open(path)
+	doc, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	tables, err := mdtable.Tables(string(doc), securityMdHeading)
+	if err != nil || len(tables) != 1 || len(tables[0]) < 2 {
+		return nil, fmt.Errorf("%s has no table under %q (%v)", path, securityMdHeading, err)
+	}
 	var rows [][]string
-	in, header := false, 0
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(line, "## "):
-			in = line == securityMdHeading
-		case !in || !strings.HasPrefix(line, "|"):
-		case header < 2: // the header and the separator
-			header++
-		default:
-			cells := strings.Split(strings.Trim(line, "|"), "|")
-			if len(cells) != 5 {
-				return nil, fmt.Errorf("%s: row with %d cells, want 5: %s", path, len(cells), line)
-			}
-			for i := range cells {
-				cells[i] = strings.ReplaceAll(strings.TrimSpace(cells[i]), "`", "")
-			}
-			rows = append(rows, cells)
+	for _, cells := range tables[0][1:] { // after the header
+		if len(cells) != 5 {
+			return nil, fmt.Errorf("%s: row with %d cells, want 5: %v", path, len(cells), cells)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if header < 2 || len(rows) == 0 {
-		return nil, fmt.Errorf("%s has no table under %q", path, securityMdHeading)
+		for i := range cells {
+			cells[i] = strings.ReplaceAll(cells[i], "`", "")
+		}
+		rows = append(rows, cells)
 	}
 	return rows, nil
 }

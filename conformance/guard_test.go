@@ -377,11 +377,11 @@ func parseGuardOutput(out []byte, rules *guardRules, templates map[string]templa
 			}
 			var found []guardFinding
 			for id := range ids {
-				res, ok := t.Resources[id]
+				res, ok := t.Resource(id)
 				if !ok || !c.evaluates(res.Type) {
 					continue // a resource the rule looked at on the way, not one it reports on
 				}
-				found = append(found, guardFinding{Control: c, LogicalID: id, ResourceType: res.Type, Path: res.path()})
+				found = append(found, guardFinding{Control: c, LogicalID: id, ResourceType: res.Type, Path: res.Path()})
 			}
 			if len(found) == 0 {
 				return nil, fmt.Errorf("%s: rule %s (%s) is not compliant, but its output names no resource of type %v: %s",

@@ -17,6 +17,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/seed07617466/privaterdsapi"
+	"github.com/seed07617466/privaterdsapi/internal/cfntemplate"
 	"github.com/seed07617466/privaterdsapi/internal/scenarios"
 )
 
@@ -68,29 +69,13 @@ type synthesis struct {
 	Err error
 }
 
-type template struct {
-	Resources map[string]resource `json:"Resources"`
-}
-
-type resource struct {
-	Type       string                     `json:"Type"`
-	Properties map[string]any             `json:"Properties"`
-	Metadata   map[string]json.RawMessage `json:"Metadata"`
-}
-
-// path is the resource's construct path, from its aws:cdk:path metadata.
-func (r resource) path() string {
-	var p string
-	_ = json.Unmarshal(r.Metadata["aws:cdk:path"], &p)
-	return p
-}
+// template is a synthesized template, read with the shared reader.
+type template = cfntemplate.Template
 
 // pathOf is the construct path of the resource with logicalID, or "" when there is none.
-func (t template) pathOf(logicalID string) string {
-	if r, ok := t.Resources[logicalID]; ok {
-		return r.path()
-	}
-	return ""
+func pathOf(t template, logicalID string) string {
+	r, _ := t.Resource(logicalID)
+	return r.Path()
 }
 
 // nagFinding is one AwsSolutions annotation that cdk-nag left on the stack.
@@ -333,13 +318,13 @@ func ownershipOf(b *scenarios.Built, t template) ownership {
 			add(stackPath + "/" + id)
 		}
 	}
-	for _, r := range t.Resources {
-		if (r.Type != "AWS::EC2::SecurityGroupIngress" && r.Type != "AWS::EC2::SecurityGroupEgress") || o.inSubtree(r.path()) {
+	for _, r := range t.All() {
+		if (r.Type != "AWS::EC2::SecurityGroupIngress" && r.Type != "AWS::EC2::SecurityGroupEgress") || o.inSubtree(r.Path()) {
 			continue
 		}
 		for _, key := range []string{"SourceSecurityGroupId", "DestinationSecurityGroupId"} {
-			if peer := getAttTarget(r.Properties[key]); peer != "" && o.inSubtree(t.pathOf(peer)) {
-				o.resources[r.path()] = true
+			if peer := cfntemplate.GetAttTarget(r.Props[key]); peer != "" && o.inSubtree(pathOf(t, peer)) {
+				o.resources[r.Path()] = true
 			}
 		}
 	}
@@ -361,18 +346,4 @@ func isolatedVpcOf(api *privaterdsapi.PrivateRdsApi) string {
 		return ""
 	}
 	return *scope.Node().Path()
-}
-
-// getAttTarget returns X of {"Fn::GetAtt": [X, ...]}, or "".
-func getAttTarget(v any) string {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return ""
-	}
-	args, ok := m["Fn::GetAtt"].([]any)
-	if !ok || len(args) == 0 {
-		return ""
-	}
-	s, _ := args[0].(string)
-	return s
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/seed07617466/privaterdsapi/internal/cfntemplate"
 )
 
 // template is a synthesized CloudFormation template, as JSON.
@@ -262,29 +264,19 @@ func (d *deployment) HealthOK(status int) bool {
 	return false
 }
 
+// resources returns the properties of the resources of a type, by logical id.
 func resources(t template, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	all, _ := t["Resources"].(map[string]any)
-	for id, r := range all {
-		r := r.(map[string]any)
-		if r["Type"] == typ {
-			props, _ := r["Properties"].(map[string]any)
-			out[id] = props
-		}
+	for _, r := range cfntemplate.Template(t).Resources(typ) {
+		out[r.ID] = r.Props
 	}
 	return out
 }
 
 // only returns the one resource of a type.
 func only(t template, typ string) (string, map[string]any, error) {
-	rs := resources(t, typ)
-	if len(rs) != 1 {
-		return "", nil, fmt.Errorf("%d resources of type %s, want 1", len(rs), typ)
-	}
-	for id, p := range rs {
-		return id, p, nil
-	}
-	panic("unreachable")
+	r, err := cfntemplate.Template(t).Only(typ, "")
+	return r.ID, r.Props, err
 }
 
 func str(v any) string { s, _ := v.(string); return s }
@@ -300,31 +292,13 @@ func num(v any) int {
 	return 0
 }
 
-func list(v any) []map[string]any {
-	var out []map[string]any
-	items, _ := v.([]any)
-	for _, it := range items {
-		if m, ok := it.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
+func list(v any) []map[string]any { return cfntemplate.Maps(v) }
 
 // ref returns the logical id of {"Ref": id}, "" for anything else.
-func ref(v any) string {
-	m, _ := v.(map[string]any)
-	return str(m["Ref"])
-}
+func ref(v any) string { return cfntemplate.RefID(v) }
 
 // getAtt returns "id.Attribute" of {"Fn::GetAtt": [id, attribute]}, "" for anything else.
-func getAtt(m map[string]any) string {
-	a, _ := m["Fn::GetAtt"].([]any)
-	if len(a) != 2 {
-		return ""
-	}
-	return str(a[0]) + "." + str(a[1])
-}
+func getAtt(m map[string]any) string { return cfntemplate.GetAtt(m) }
 
 // join renders {"Fn::Join": ["", parts]} (or a plain string) into a string, with a
 // load balancer's DNSName standing for itself.

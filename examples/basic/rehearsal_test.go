@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seed07617466/privaterdsapi/examples/basic/app/apptest"
 	"github.com/seed07617466/privaterdsapi/examples/basic/app/pgtest"
 	"github.com/seed07617466/privaterdsapi/snapshot"
 )
@@ -34,8 +35,9 @@ var (
 	pg *pgtest.Server
 	// appBin is the app, built from ./app.
 	appBin string
-	// synthesized is the example stack's template in a bare awscdk.NewApp(nil), synthesized
-	// once: the rehearsal's input, and the bare template TestTemplateEqualsCdkSynth compares.
+	// synthesized is the template a user deploys: the example stack built by
+	// snapshot.NewApp with cdk.json's context, which TestTemplateEqualsCdkSynth proves
+	// equal to what `cdk synth` writes. The rehearsal's input, synthesized once.
 	synthesized []byte
 )
 
@@ -63,30 +65,39 @@ func testMain(m *testing.M) int {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("build the app: %v\n%s", err, out))
 	}
-	if synthesized, err = synth(); err != nil {
-		return fail(err)
-	}
 	return m.Run()
 }
 
-// synth synthesizes the example stack in a bare App, normalized as snapshot.Template does
-// and without what only the CLI adds (cliOnly). For the rehearsal this is the stack
-// `cdk synth` makes: cdk.json sets no context that changes the task, the load balancer or
-// the API.
-func synth() (b []byte, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("synthesize the example stack: %v", r)
-		}
-	}()
-	return json.Marshal(snapshot.Template(NewExampleStack(awscdk.NewApp(nil), stackName, nil), cliOnly...))
-}
-
-// exampleTemplate returns a fresh copy of the synthesized template.
+// exampleTemplate returns a fresh copy of the template `cdk synth` deploys (see
+// synthesized), normalized as snapshot.Template does and without what only the CLI adds
+// (cliOnly).
 func exampleTemplate(t *testing.T) template {
 	t.Helper()
+	if synthesized == nil {
+		b, err := json.Marshal(snapshot.Template(NewExampleStack(snapshot.NewApp(t, "cdk.json"), stackName, nil), cliOnly...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		synthesized = b
+	}
+	return decode(t, synthesized)
+}
+
+// bareTemplate returns the example stack's template in a bare awscdk.NewApp(nil): no
+// feature flags from cdk.json, no path metadata. It is not what `cdk synth` deploys.
+func bareTemplate(t *testing.T) template {
+	t.Helper()
+	b, err := json.Marshal(snapshot.Template(NewExampleStack(awscdk.NewApp(nil), stackName, nil), cliOnly...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode(t, b)
+}
+
+func decode(t *testing.T, b []byte) template {
+	t.Helper()
 	var tm template
-	if err := json.Unmarshal(synthesized, &tm); err != nil {
+	if err := json.Unmarshal(b, &tm); err != nil {
 		t.Fatal(err)
 	}
 	return tm
@@ -108,11 +119,11 @@ func TestRehearsal(t *testing.T) {
 // why.
 func TestRehearsalCatchesDisagreements(t *testing.T) {
 	container := func(tm template) map[string]any {
-		for _, p := range resources(tm, "AWS::ECS::TaskDefinition") {
-			return p["ContainerDefinitions"].([]any)[0].(map[string]any)
+		_, td, err := only(tm, "AWS::ECS::TaskDefinition")
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatal("no task definition")
-		return nil
+		return list(td["ContainerDefinitions"])[0]
 	}
 	named := func(items any, name string) map[string]any {
 		for _, it := range list(items) {
@@ -236,36 +247,17 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	for k, v := range d.Secrets {
 		env = append(env, k+"="+v)
 	}
-	// The app's output goes to a file outside its directories, read back as it grows.
-	outFile, err := os.CreateTemp("", "rehearsal-app-*.log")
+	app, err := apptest.Start(appBin, work, env)
 	if err != nil {
 		return nil, err
 	}
-	defer os.Remove(outFile.Name())
-	defer outFile.Close()
-	out := output(outFile.Name())
-	cmd := exec.Command(appBin)
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, work, outFile, outFile
-	pgtest.DieWithParent(cmd, syscall.SIGKILL)
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		select {
-		case <-exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
+	defer app.Kill()
 	fail := func(format string, args ...any) (*deployment, error) {
-		return nil, fmt.Errorf(format+"\napp output:\n%s", append(args, out.String())...)
+		return nil, fmt.Errorf(format+"\napp output:\n%s", append(args, app.Output())...)
 	}
 
 	base := "http://127.0.0.1:" + free
-	if err := waitUntil(10*time.Second, exited, func() bool { return logged(out.String(), "listening") }); err != nil {
+	if err := app.WaitUntil(10*time.Second, func() bool { return app.Logged("listening") }); err != nil {
 		return fail("the app did not start listening: %v", err)
 	}
 
@@ -276,7 +268,7 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 
 	// The API's integration: every client path, as /items and as /<stage>/items.
 	paths := d.BackendPaths("items")
-	if err := waitUntil(15*time.Second, exited, func() bool {
+	if err := app.WaitUntil(15*time.Second, func() bool {
 		status, _, _ := call("GET", base+paths[0], "")
 		return status == 200
 	}); err != nil {
@@ -311,19 +303,19 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	}
 
 	// ECS stops the task with SIGTERM.
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = app.Cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-exited:
+	case <-app.Done():
 	case <-time.After(25 * time.Second):
 		return fail("the app did not exit within 25 s of SIGTERM")
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 0 {
+	if code := app.Cmd.ProcessState.ExitCode(); code != 0 {
 		return fail("the app exited %d after SIGTERM, want 0", code)
 	}
 	if left, _ := os.ReadDir(work); len(left) > 0 {
 		return fail("the app wrote %d files into its working or temporary directory", len(left))
 	}
-	if strings.Contains(out.String(), d.Password) {
+	if strings.Contains(app.Output(), d.Password) {
 		return fail("the app logged the password")
 	}
 	return d, nil
@@ -346,39 +338,4 @@ func call(method, url, body string) (int, string, error) {
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return res.StatusCode, string(b), err
-}
-
-// waitUntil polls cond until it holds, the process exits or the timeout passes.
-func waitUntil(timeout time.Duration, exited <-chan struct{}, cond func() bool) error {
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		select {
-		case <-exited:
-			return fmt.Errorf("the app exited")
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %v", timeout)
-		}
-	}
-	return nil
-}
-
-// logged tells whether the JSON log holds a line with this message.
-func logged(logs, msg string) bool {
-	for _, line := range strings.Split(logs, "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
-			return true
-		}
-	}
-	return false
-}
-
-// output reads a process's output file.
-type output string
-
-func (o output) String() string {
-	b, _ := os.ReadFile(string(o))
-	return string(b)
 }

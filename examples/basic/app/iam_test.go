@@ -296,7 +296,7 @@ func TestIAMProcessUsesContainerCredentials(t *testing.T) {
 	vars["AWS_EC2_METADATA_DISABLED"] = "true"
 	p := startProcess(t, vars)
 	waitFor(t, 10*time.Second, "a refused token", func() bool {
-		return strings.Contains(p.out.String(), `password authentication failed for user \"`+iamUser+`\"`)
+		return strings.Contains(p.Output(), `password authentication failed for user \"`+iamUser+`\"`)
 	})
 	if requests.Load() == 0 {
 		t.Error("the credentials endpoint was not asked")
@@ -308,8 +308,8 @@ func TestIAMProcessUsesContainerCredentials(t *testing.T) {
 		t.Errorf("GET /items = %d, want 503", r.Status)
 	}
 	for _, secret := range []string{"X-Amz-Signature", "secret-never-shown", "session-never-shown"} {
-		if strings.Contains(p.out.String(), secret) {
-			t.Errorf("%s is in the app's output:\n%s", secret, p.out.String())
+		if strings.Contains(p.Output(), secret) {
+			t.Errorf("%s is in the app's output:\n%s", secret, p.Output())
 		}
 	}
 }

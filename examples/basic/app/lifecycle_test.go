@@ -219,7 +219,7 @@ func TestDatabaseRestart(t *testing.T) {
 		t.Errorf("/healthz with the database down = %d", r.Status)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if p.hasExited() {
+	if p.Exited() {
 		t.Fatalf("the app exited when the database went away")
 	}
 
@@ -297,9 +297,9 @@ func TestStartBeforeTheDatabase(t *testing.T) {
 			t.Errorf("GET %s = %d %q, want 503 database not ready", path, r.Status, r.Body)
 		}
 	}
-	waitFor(t, 5*time.Second, "a retry", func() bool { return p.logged("database not ready, retrying") })
+	waitFor(t, 5*time.Second, "a retry", func() bool { return p.Logged("database not ready, retrying") })
 	resume()
-	waitFor(t, 15*time.Second, "the schema", func() bool { return p.logged("schema ready") })
+	waitFor(t, 15*time.Second, "the schema", func() bool { return p.Logged("schema ready") })
 	if r := do(t, "POST", p.URL+"/items", `{"name": "x"}`); r.Status != 201 {
 		t.Errorf("POST = %d %q", r.Status, r.Body)
 	}
@@ -340,7 +340,7 @@ func TestSigtermDrains(t *testing.T) {
 		return err == nil && n == inFlight
 	})
 
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 2*time.Second, "new connections to be refused", func() bool {
@@ -351,7 +351,7 @@ func TestSigtermDrains(t *testing.T) {
 		return err != nil
 	})
 	time.Sleep(200 * time.Millisecond)
-	if p.hasExited() {
+	if p.Exited() {
 		t.Fatal("the app exited with requests in flight")
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -363,15 +363,15 @@ func TestSigtermDrains(t *testing.T) {
 		}
 	}
 	select {
-	case <-p.exited:
+	case <-p.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the app did not exit after its requests finished")
 	}
-	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+	if code := p.Cmd.ProcessState.ExitCode(); code != 0 {
 		t.Errorf("exit code %d, want 0", code)
 	}
 	for _, msg := range []string{"shutting down", "stopped"} {
-		if !p.logged(msg) {
+		if !p.Logged(msg) {
 			t.Errorf("no %q log line", msg)
 		}
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,10 +15,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/seed07617466/privaterdsapi/examples/basic/app/apptest"
 	"github.com/seed07617466/privaterdsapi/examples/basic/app/pgtest"
 )
 
@@ -98,24 +96,6 @@ func getenv(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers: a log destination.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // logLines parses JSON log lines.
 func logLines(t *testing.T, logs string) []map[string]any {
 	t.Helper()
@@ -147,7 +127,7 @@ func checkNoPassword(t *testing.T, what, text string) {
 type testApp struct {
 	*server
 	URL  string
-	logs *syncBuffer
+	logs *apptest.Buffer
 }
 
 // startApp starts the service in-process with the environment vars, creating the schema
@@ -165,7 +145,7 @@ func startAppWithTokens(t *testing.T, vars map[string]string, tokens tokenSource
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &apptest.Buffer{}
 	s, err := newServer(cfg, slog.New(slog.NewJSONHandler(logs, nil)), tokens)
 	if err != nil {
 		t.Fatal(err)
@@ -259,10 +239,8 @@ func tryDo(method, url, body string) (response, error) {
 
 // process is the app binary running as a child process, as the task runs it.
 type process struct {
-	cmd    *exec.Cmd
-	URL    string
-	out    *syncBuffer
-	exited chan struct{}
+	*apptest.Process
+	URL string
 }
 
 var buildOnce sync.Once
@@ -294,58 +272,25 @@ func startProcess(t *testing.T, vars map[string]string) *process {
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 	}
-	p := &process{
-		cmd:    exec.Command(appBinary(t)),
-		URL:    "http://127.0.0.1:" + port,
-		out:    &syncBuffer{},
-		exited: make(chan struct{}),
-	}
-	p.cmd.Env = env
-	p.cmd.Dir = t.TempDir()
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	pgtest.DieWithParent(p.cmd, syscall.SIGKILL)
-	if err := p.cmd.Start(); err != nil {
+	started, err := apptest.Start(appBinary(t), t.TempDir(), env)
+	if err != nil {
 		t.Fatal(err)
 	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	p := &process{Process: started, URL: "http://127.0.0.1:" + port}
 	t.Cleanup(func() {
-		if !p.hasExited() {
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-		checkNoPassword(t, "process output", p.out.String())
+		p.Kill()
+		checkNoPassword(t, "process output", p.Output())
 		if t.Failed() {
-			t.Logf("app output:\n%s", p.out.String())
+			t.Logf("app output:\n%s", p.Output())
 		}
 	})
 	waitFor(t, 10*time.Second, "the app to listen", func() bool {
-		if p.hasExited() {
-			t.Fatalf("the app exited at start: %v\n%s", p.cmd.ProcessState, p.out.String())
+		if p.Exited() {
+			t.Fatalf("the app exited at start: %v\n%s", p.Cmd.ProcessState, p.Output())
 		}
-		return p.logged("listening")
+		return p.Logged("listening")
 	})
 	return p
-}
-
-func (p *process) hasExited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-// logged tells whether the process wrote a log line with this message.
-func (p *process) logged(msg string) bool {
-	sc := bufio.NewScanner(strings.NewReader(p.out.String()))
-	for sc.Scan() {
-		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == msg {
-			return true
-		}
-	}
-	return false
 }
 
 // freePort returns a loopback TCP port that was free a moment ago.
