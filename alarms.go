@@ -2,6 +2,7 @@ package privaterdsapi
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -103,8 +104,9 @@ func (srv *ApiService) targetMetric(name, statistic, label string) awscloudwatch
 		return of(srv.TargetGroup)
 	}
 	return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression:   jsii.String("FILL(blue, 0) + FILL(green, 0)"),
-		UsingMetrics: &map[string]awscloudwatch.IMetric{"blue": of(srv.TargetGroup), "green": of(srv.AlternateTargetGroup)},
+		// Ids of metrics must differ within a graph: name them after the metric.
+		Expression:   jsii.String(fmt.Sprintf("FILL(%[1]sBlue, 0) + FILL(%[1]sGreen, 0)", strings.ToLower(name))),
+		UsingMetrics: &map[string]awscloudwatch.IMetric{strings.ToLower(name) + "Blue": of(srv.TargetGroup), strings.ToLower(name) + "Green": of(srv.AlternateTargetGroup)},
 		Label:        jsii.String(label),
 		Period:       awscdk.Duration_Minutes(jsii.Number(alarmPeriodMinutes)),
 	})

@@ -32,16 +32,23 @@ func (srv *ApiService) attachTarget(p *settings) {
 		}),
 	})
 	srv.TargetGroup.AddTarget(target)
-	srv.dropRedundantListenerDependency()
+	srv.acceptBlueGreenWiring()
 }
 
-// dropRedundantListenerDependency removes the listener from the service's DependsOn: CDK's
-// blue/green wiring both references the listener (AdvancedConfiguration's
-// ProductionListenerRule) and makes the service depend on it, which cfn-lint reports as
-// W3005 (a DependsOn that the reference already implies). The reference keeps the order.
-func (srv *ApiService) dropRedundantListenerDependency() {
-	service := srv.Service.Node().DefaultChild().(awsecs.CfnService)
-	service.RemoveDependency(cfn(srv.Listener))
+// acceptBlueGreenWiring carries the deliberate findings of CDK's blue/green wiring: the
+// service depends on the listener (CDK's, for every load balanced service) and references
+// it (AdvancedConfiguration's ProductionListenerRule), which cfn-lint reports as W3005, a
+// redundant DependsOn (harmless: both order the service after the listener; the
+// dependency is a construct dependency, which no CfnResource call removes); and the role
+// CDK creates for ECS to move the listener carries AWS's managed policy for it (cdk-nag
+// IAM4).
+func (srv *ApiService) acceptBlueGreenWiring() {
+	cfn(srv.Service).AddMetadata(jsii.String("cfn-lint"), map[string]any{"config": map[string]any{"ignore_checks": []any{"W3005"}}})
+	if role := srv.Service.Node().TryFindChild(jsii.String("AlternateTargetRole")); role != nil {
+		suppress(cfn(role), nagRule{"AwsSolutions-IAM4",
+			"AmazonECSInfrastructureRolePolicyForLoadBalancers is AWS's policy for ECS blue/green deployments (it lets ECS describe and modify the listener and register targets); CDK attaches it to the role ECS assumes for the alternate target.",
+			[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"}})
+	}
 }
 
 // checkDeployment checks DeploymentStrategy: rolling or blue/green.
