@@ -308,7 +308,15 @@ func Hardened(app awscdk.App) *Built {
 		EnableExecuteCommand:         jsii.Bool(true),
 		TracingEnabled:               jsii.Bool(true),
 		WebAclArn:                    jsii.String(webAclArn),
+		AlarmActions:                 Pager(s),
 	})
+}
+
+// Pager is an alarm action on an SNS topic of the account (imported: the topic is the
+// account's, and has its own encryption and policy).
+func Pager(s awscdk.Stack) *[]awscloudwatch.IAlarmAction {
+	topic := awssns.Topic_FromTopicArn(s, jsii.String("Pager"), jsii.String("arn:aws:sns:"+Region+":"+Account+":pager"))
+	return &[]awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(topic)}
 }
 
 // Development is the cheapest profile: the interface endpoints in one availability zone,
@@ -454,14 +462,13 @@ func BlueGreen(app awscdk.App) *Built {
 	s := NewStack(app, "BlueGreen", Env())
 	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
 	db := Postgres(s, network.Vpc)
-	topic := awssns.Topic_FromTopicArn(s, jsii.String("Pager"), jsii.String("arn:aws:sns:"+Region+":"+Account+":pager"))
 	api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
 		Image:              Image(s),
 		Vpc:                network.Vpc,
 		Database:           db,
 		DatabaseSecret:     db.Secret(),
 		DeploymentStrategy: awsecs.DeploymentStrategy_BLUE_GREEN,
-		AlarmActions:       &[]awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(topic)},
+		AlarmActions:       Pager(s),
 		Dashboard:          jsii.Bool(true),
 	})
 	api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{
