@@ -193,6 +193,8 @@ func TestNoPhysicalNames(t *testing.T) {
 		"AWS::ECS::Cluster":                         {"ClusterName"},
 		"AWS::Logs::LogGroup":                       {"LogGroupName"},
 		"AWS::IAM::Role":                            {"RoleName"},
+		"AWS::CloudWatch::Alarm":                    {"AlarmName"},
+		"AWS::CloudWatch::Dashboard":                {"DashboardName"},
 		"AWS::ApiGateway::RestApi":                  {}, // Name is CDK's construct-path name
 	}
 	for _, s := range allScenarios(t) {
