@@ -71,32 +71,47 @@ func newAlarm(scope constructs.Construct, p *settings, a alarm) awscloudwatch.Al
 	return created
 }
 
-// metric is a metric of namespace with dimensions, over period minutes.
-func metric(namespace, name, statistic string, dimensions map[string]*string, minutes float64) awscloudwatch.Metric {
+// metric is a metric of namespace with dimensions, over period minutes (the API keeps
+// each period's Duration, a jsii object, once made).
+func (a *PrivateRdsApi) metric(namespace, name, statistic string, dimensions map[string]*string, minutes float64) awscloudwatch.Metric {
+	period, ok := a.periods[minutes]
+	if !ok {
+		if a.periods == nil {
+			a.periods = map[float64]awscdk.Duration{}
+		}
+		period = awscdk.Duration_Minutes(jsii.Number(minutes))
+		a.periods[minutes] = period
+	}
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 		Namespace:     jsii.String(namespace),
 		MetricName:    jsii.String(name),
 		Statistic:     jsii.String(statistic),
 		DimensionsMap: &dimensions,
-		Period:        awscdk.Duration_Minutes(jsii.Number(minutes)),
+		Period:        period,
 	})
 }
 
 // apiMetric is a metric of the API's stage (AWS/ApiGateway, ApiName and Stage).
 func (a *PrivateRdsApi) apiMetric(name, statistic string, minutes float64) awscloudwatch.Metric {
-	return metric("AWS/ApiGateway", name, statistic, map[string]*string{
-		"ApiName": a.RestApi.RestApiName(),
-		"Stage":   a.RestApi.DeploymentStage().StageName(),
-	}, minutes)
+	if a.apiDimensions == nil {
+		a.apiDimensions = map[string]*string{
+			"ApiName": a.RestApi.RestApiName(),
+			"Stage":   a.RestApi.DeploymentStage().StageName(),
+		}
+	}
+	return a.metric("AWS/ApiGateway", name, statistic, a.apiDimensions, minutes)
 }
 
 // targetMetric is a metric of the service's target group (AWS/NetworkELB, LoadBalancer
 // and TargetGroup). A blue/green service's is the sum over its two target groups, one of
 // which serves at a time.
 func (srv *ApiService) targetMetric(name, statistic, label string) awscloudwatch.IMetric {
+	if srv.api.loadBalancerFullName == nil {
+		srv.api.loadBalancerFullName = srv.api.LoadBalancer.LoadBalancerFullName()
+	}
 	of := func(tg elbv2.NetworkTargetGroup) awscloudwatch.Metric {
-		return metric("AWS/NetworkELB", name, statistic, map[string]*string{
-			"LoadBalancer": srv.api.LoadBalancer.LoadBalancerFullName(),
+		return srv.api.metric("AWS/NetworkELB", name, statistic, map[string]*string{
+			"LoadBalancer": srv.api.loadBalancerFullName,
 			"TargetGroup":  tg.TargetGroupFullName(),
 		}, alarmPeriodMinutes)
 	}
@@ -114,10 +129,13 @@ func (srv *ApiService) targetMetric(name, statistic, label string) awscloudwatch
 
 // serviceMetric is a metric of the service (ClusterName and ServiceName).
 func (srv *ApiService) serviceMetric(namespace, name, statistic string, minutes float64) awscloudwatch.Metric {
-	return metric(namespace, name, statistic, map[string]*string{
-		"ClusterName": srv.api.Cluster.ClusterName(),
-		"ServiceName": srv.Service.ServiceName(),
-	}, minutes)
+	if srv.dimensions == nil {
+		srv.dimensions = map[string]*string{
+			"ClusterName": srv.api.Cluster.ClusterName(),
+			"ServiceName": srv.Service.ServiceName(),
+		}
+	}
+	return srv.api.metric(namespace, name, statistic, srv.dimensions, minutes)
 }
 
 // buildOperations creates the API's alarms and the dashboard, and makes the first

@@ -29,7 +29,7 @@ func (a *PrivateRdsApi) buildDashboard() {
 		graph("API requests", a.apiMetric("Count", "Sum", alarmPeriodMinutes)),
 		graph("API 4XX and 5XX rates", a.apiMetric("4XXError", "Average", alarmPeriodMinutes), a.apiMetric("5XXError", "Average", alarmPeriodMinutes)),
 		graph("API latency p99 (ms)", a.apiMetric("Latency", "p99", alarmPeriodMinutes), a.apiMetric("IntegrationLatency", "p99", alarmPeriodMinutes)),
-		graph("Load balancer flows", metric("AWS/NetworkELB", "ActiveFlowCount", "Average", map[string]*string{
+		graph("Load balancer flows", a.metric("AWS/NetworkELB", "ActiveFlowCount", "Average", map[string]*string{
 			"LoadBalancer": a.LoadBalancer.LoadBalancerFullName(),
 		}, alarmPeriodMinutes)),
 	)

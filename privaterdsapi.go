@@ -634,6 +634,11 @@ type PrivateRdsApi struct {
 	relPath string
 	// loadBalancerArn is the load balancer's ARN once read (see integrationTarget).
 	loadBalancerArn *string
+	// apiDimensions and loadBalancerFullName are the metric dimensions of the API and the
+	// load balancer, once read (alarms.go).
+	apiDimensions        map[string]*string
+	loadBalancerFullName *string
+	periods              map[float64]awscdk.Duration
 }
 
 // NewPrivateRdsApi builds the private API with its first service, which serves "/" and

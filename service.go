@@ -358,6 +358,8 @@ type ApiService struct {
 	HealthyHostsAlarm, UnhealthyHostsAlarm, RunningTasksAlarm, CpuAlarm, MemoryAlarm awscloudwatch.Alarm
 
 	api *PrivateRdsApi
+	// dimensions are the service's metric dimensions, once read (alarms.go).
+	dimensions map[string]*string
 	// settings are the API's settings with this service's own.
 	settings    *settings
 	connections awsec2.Connections
