@@ -17,7 +17,8 @@
 //	})
 //
 // This file is the table of contents: the props, the construct and the constructor that
-// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go and gateway.go. The
+// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go, gateway.go and, for
+// operations, alarms.go, dashboard.go and deployment.go. The
 // network, the endpoints, the load balancer, the cluster and the REST API are shared; each
 // service (service.go: ServiceProps, ApiService, AddService) has its own listener, target
 // group, task definition, log group, security group, Fargate service and routes.
