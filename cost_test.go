@@ -50,8 +50,18 @@ const (
 	// ECS service: the issue's estimate, not a measurement.
 	insightsMetricsPerService = 25
 
+	// priceAlarmMetricMonth is one metric of a standard resolution CloudWatch alarm for a
+	// month (a metric math alarm is billed per metric it reads); the free tier's ten alarms
+	// are the account's, not counted here.
+	priceAlarmMetricMonth = "0.10"
+	// priceDashboardMonth is one CloudWatch dashboard for a month beyond the account's
+	// first three (free), which are the account's, not counted here.
+	priceDashboardMonth = "3.00"
+
 	// defaultCostBefore is the default stack's fixed cost before issue 10 (endpoints, NLB,
-	// Fargate and Container Insights as the issue lists them): the default may not exceed it.
+	// Fargate and Container Insights as the issue lists them): the default's infrastructure
+	// (its cost without the alarms of issue 18, which the issue adds by default) may not
+	// exceed it.
 	defaultCostBefore = "76.74"
 )
 
@@ -80,6 +90,13 @@ func costRows() []costRow {
 		{label: "Development profile (`Development`)", template: fromScenario("Development")},
 		{label: peerLabel, template: func(t *testing.T) map[string]any { return peer(t).json }},
 		{label: "Three services (`ThreeServices`)", template: fromScenario("ThreeServices"),
+			excluded: map[string]string{
+				"AWS::RDS::DBInstance":                        "the user's database",
+				"AWS::RDS::DBSubnetGroup":                     "the user's database",
+				"AWS::SecretsManager::Secret":                 "the database's generated secret",
+				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
+			}},
+		{label: "Blue/green with a dashboard (`BlueGreen`)", template: fromScenario("BlueGreen"),
 			excluded: map[string]string{
 				"AWS::RDS::DBInstance":                        "the user's database",
 				"AWS::RDS::DBSubnetGroup":                     "the user's database",
@@ -118,8 +135,10 @@ type fixedCost struct {
 	publicIpv4     int // EIPs, an internet-facing NLB's per-AZ addresses, tasks' public IPs
 	services       []fargateService
 	insights       int // Container Insights metrics
+	alarmMetrics   int // the metrics of the CloudWatch alarms
+	dashboards     int
 
-	endpoints, nlb, nat, fargate, metrics *big.Rat // monthly, exact
+	endpoints, nlb, nat, fargate, metrics, monitoring *big.Rat // monthly, exact
 }
 
 type fargateService struct {
@@ -131,7 +150,7 @@ type fargateService struct {
 }
 
 func (c *fixedCost) total() *big.Rat {
-	return sum(c.endpoints, c.nlb, c.nat, c.fargate, c.metrics)
+	return sum(c.endpoints, c.nlb, c.nat, c.fargate, c.metrics, c.monitoring)
 }
 
 // noFixedCost are the resource types that cost nothing while idle: free, or billed per
@@ -177,6 +196,8 @@ var priced = map[string]bool{
 	"AWS::ECS::TaskDefinition":                      true,
 	"AWS::ECS::Cluster":                             true,
 	"AWS::ECS::ClusterCapacityProviderAssociations": true,
+	"AWS::CloudWatch::Alarm":                        true,
+	"AWS::CloudWatch::Dashboard":                    true,
 }
 
 // templateResource is a resource of a template given as parsed JSON.
@@ -302,6 +323,32 @@ func modelFixedCost(template map[string]any, excluded map[string]string) (*fixed
 	c.nat = sum(monthly(big.NewRat(int64(c.natGateways), 1), rat(priceNatGatewayHour)),
 		monthly(big.NewRat(int64(ipv4Addresses), 1), rat(pricePublicIpv4Hour)))
 	c.metrics = new(big.Rat).Mul(big.NewRat(int64(c.insights), 1), rat(priceCustomMetricMonth))
+
+	for _, a := range byType["AWS::CloudWatch::Alarm"] {
+		// A single-metric alarm, or a metric math alarm billed per metric it reads.
+		n, highResolution := 1, false
+		if metrics, ok := a.props["Metrics"].([]any); ok {
+			n = 0
+			for _, m := range metrics {
+				m, _ := m.(map[string]any)
+				if stat, ok := m["MetricStat"].(map[string]any); ok {
+					n++
+					period, _ := stat["Period"].(float64)
+					highResolution = highResolution || period < 60
+				}
+			}
+		} else {
+			period, _ := a.props["Period"].(float64)
+			highResolution = period < 60
+		}
+		if highResolution {
+			problems = append(problems, fmt.Errorf("%s: a high resolution alarm is billed at another price: not modelled", a.id))
+		}
+		c.alarmMetrics += n
+	}
+	c.dashboards = len(byType["AWS::CloudWatch::Dashboard"])
+	c.monitoring = sum(new(big.Rat).Mul(big.NewRat(int64(c.alarmMetrics), 1), rat(priceAlarmMetricMonth)),
+		new(big.Rat).Mul(big.NewRat(int64(c.dashboards), 1), rat(priceDashboardMonth)))
 	return c, errors.Join(problems...)
 }
 
@@ -486,6 +533,13 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 	if c.insights > 0 {
 		insights = fmt.Sprintf("%d metrics", c.insights)
 	}
+	var monitoring []string
+	if c.alarmMetrics > 0 {
+		monitoring = append(monitoring, plural(c.alarmMetrics, "alarm metric"))
+	}
+	if c.dashboards > 0 {
+		monitoring = append(monitoring, plural(c.dashboards, "dashboard"))
+	}
 	return []string{
 		label,
 		orNone(endpoints) + ": " + dollars(c.endpoints),
@@ -493,13 +547,14 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 		nat + ": " + dollars(c.nat),
 		orNone(fargate) + ": " + dollars(c.fargate),
 		insights + ": " + dollars(c.metrics),
+		orNone(monitoring) + ": " + dollars(c.monitoring),
 		"**" + dollars(c.total()) + "**",
 		roundTo(new(big.Rat).Quo(c.total(), peerTotal), 2) + "×",
 	}
 }
 
 var costHeader = []string{"Stack", "Interface endpoints × AZs", "NLB", "NAT gateways + public IPv4",
-	"Fargate at the minimum capacity", "Container Insights", "Fixed cost a month", "vs the peer"}
+	"Fargate at the minimum capacity", "Container Insights", "Alarms and dashboard", "Fixed cost a month", "vs the peer"}
 
 // priceRows renders the table of unit prices.
 func priceRows() [][]string {
@@ -518,6 +573,8 @@ func priceRows() [][]string {
 		{"Fargate ARM64, per vCPU / per GB", "$" + priceFargateArmVcpuHour + " / $" + priceFargateArmGbHour + " an hour"},
 		{"Fargate Spot", "the on-demand price × " + fargateSpotFactor + " (about " + decimal(spotPercent) + "% off; an approximation)"},
 		{"Container Insights", fmt.Sprintf("%d custom metrics per service (an estimate) × $%s a month", insightsMetricsPerService, priceCustomMetricMonth)},
+		{"CloudWatch alarm (standard resolution), per metric it reads", "$" + priceAlarmMetricMonth + " a month (the account's first ten are free: not counted)"},
+		{"CloudWatch dashboard", "$" + priceDashboardMonth + " a month (the account's first three are free: not counted)"},
 	}
 }
 
@@ -567,8 +624,9 @@ func TestCostTargets(t *testing.T) {
 	if half := new(big.Rat).Quo(peerTotal, big.NewRat(2, 1)); development.Cmp(half) > 0 {
 		t.Errorf("development profile: %s a month, more than half the peer's %s", dollars(development), dollars(peerTotal))
 	}
-	if got := costs["Default (`Default`)"].total(); rat(roundTo(got, 2)).Cmp(rat(defaultCostBefore)) > 0 {
-		t.Errorf("default: %s a month, more than before issue 10 ($%s)", dollars(got), defaultCostBefore)
+	def := costs["Default (`Default`)"]
+	if got := new(big.Rat).Sub(def.total(), def.monitoring); rat(roundTo(got, 2)).Cmp(rat(defaultCostBefore)) > 0 {
+		t.Errorf("default: %s a month without its alarms, more than before issue 10 ($%s)", dollars(got), defaultCostBefore)
 	}
 }
 
@@ -607,6 +665,13 @@ func TestCostModel(t *testing.T) {
 				"B": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcEndpointType": "Interface", "SubnetIds": ["s1"]}},
 				"S3": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcEndpointType": "Gateway"}}`,
 			want: map[string]string{"endpoints": "$29.20", "cell": "1 × 3 AZs + 1 × 1 AZ: $29.20"}, cell: 1},
+		{name: "alarms, per metric they read, and a dashboard",
+			resources: `"A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "x", "Period": 60}},
+				"B": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": [{"Expression": "m1 + m2"}, {"MetricStat": {"Period": 60}}, {"MetricStat": {"Period": 300}}]}},
+				"D": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {}}`,
+			want: map[string]string{"cell": "3 alarm metrics + 1 dashboard: $3.30"}, cell: 6},
+		{name: "a high resolution alarm",
+			resources: `"A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "x", "Period": 10}}`, wantErr: "high resolution"},
 		{name: "an unknown resource type",
 			resources: `"Key": {"Type": "AWS::KMS::Key", "Properties": {}}`, wantErr: "no cost model for AWS::KMS::Key"},
 		{name: "enhanced Container Insights",

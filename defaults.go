@@ -3,6 +3,7 @@ package privaterdsapi
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -33,6 +34,11 @@ const (
 	DefaultStageName                   = "prod"
 	DefaultThrottlingRateLimit         = 100
 	DefaultThrottlingBurstLimit        = 200
+	// Operations (alarms.go).
+	DefaultServerErrorRateAlarmPercent = 5
+	DefaultLatencyAlarmMilliseconds    = 3000
+	DefaultCpuAlarmPercent             = 90
+	DefaultMemoryAlarmPercent          = 90
 )
 
 // defaultLogRetention is the retention of the construct's log groups and of an
@@ -79,6 +85,28 @@ type settings struct {
 	authorizationType     awsapigateway.AuthorizationType
 	webAclArn             *string
 	createAccountRole     bool
+
+	ops operations // alarms.go
+}
+
+// operations are the settings of the alarms and the dashboard (alarms.go, dashboard.go).
+type operations struct {
+	alarms, dashboard               bool
+	actions                         []awscloudwatch.IAlarmAction
+	errorRate, latency, cpu, memory float64 // errorRate in percent, latency in ms
+}
+
+// resolveOperations applies the defaults of the operations props.
+func resolveOperations(p *PrivateRdsApiProps) operations {
+	return operations{
+		alarms:    p.Alarms == nil || *p.Alarms,
+		dashboard: p.Dashboard != nil && *p.Dashboard,
+		actions:   derefOrNil(p.AlarmActions),
+		errorRate: orDefault(p.ServerErrorRateAlarmPercent, DefaultServerErrorRateAlarmPercent),
+		latency:   orDefault(p.LatencyAlarmMilliseconds, DefaultLatencyAlarmMilliseconds),
+		cpu:       orDefault(p.CpuAlarmPercent, DefaultCpuAlarmPercent),
+		memory:    orDefault(p.MemoryAlarmPercent, DefaultMemoryAlarmPercent),
+	}
 }
 
 // serviceSettings are the settings of one service: its ServiceProps with their defaults.
@@ -110,6 +138,8 @@ type serviceSettings struct {
 	grace, deregistration               awscdk.Duration
 
 	healthCheck *elbv2.HealthCheck
+
+	strategy awsecs.DeploymentStrategy // "": rolling
 }
 
 // with is s with the service settings of another service.
@@ -146,6 +176,7 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		authorizationType:  p.AuthorizationType,
 		webAclArn:          p.WebAclArn,
 		createAccountRole:  p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
+		ops:                resolveOperations(p),
 	}
 	if p.AdditionalEndpoints != nil {
 		s.additionalEndpoints = *p.AdditionalEndpoints
@@ -196,6 +227,7 @@ func resolveService(p *ServiceProps, d durations, listenerPort float64) *service
 		grace:          p.HealthCheckGracePeriod,
 		deregistration: p.DeregistrationDelay,
 		healthCheck:    healthCheckOf(p, d),
+		strategy:       p.DeploymentStrategy,
 	}
 	if p.CapacityProviderStrategies != nil {
 		s.capacity = *p.CapacityProviderStrategies

@@ -107,6 +107,7 @@ func (srv *ApiService) buildTask(p *settings) {
 		EnableExecuteCommand:   jsii.Bool(p.exec),
 		// nil: the FARGATE launch type.
 		CapacityProviderStrategies: capacityStrategies(p.capacity),
+		DeploymentStrategy:         p.strategy, // "": not written, ECS's rolling default
 	})
 	if len(p.capacity) > 0 {
 		// The service has no launch type then. ECS refuses a strategy whose providers are
@@ -126,7 +127,7 @@ func (srv *ApiService) buildTask(p *settings) {
 	}
 	// The service is the target: its container ("app", the task's only one) on the port
 	// of its port mapping.
-	srv.TargetGroup.AddTarget(srv.Service)
+	srv.attachTarget(p) // deployment.go
 	// IP targets over TCP: the source the tasks see is the load balancer, so the exact
 	// rule is "from the load balancer's security group". This writes the tasks' ingress
 	// and the load balancer's egress.

@@ -37,14 +37,7 @@ func (a *PrivateRdsApi) buildLoadBalancer(p *settings) {
 // where it has always been; an added service's is its own child "Listener".
 func (srv *ApiService) buildTarget(p *settings) {
 	lb := srv.api.LoadBalancer
-	srv.TargetGroup = elbv2.NewNetworkTargetGroup(srv.Construct, jsii.String("TargetGroup"), &elbv2.NetworkTargetGroupProps{
-		Vpc:                 srv.api.Vpc,
-		Port:                jsii.Number(p.containerPort),
-		Protocol:            elbv2.Protocol_TCP,
-		TargetType:          elbv2.TargetType_IP,
-		DeregistrationDelay: p.deregistration,
-		HealthCheck:         p.healthCheck,
-	})
+	srv.TargetGroup = srv.newTargetGroup("TargetGroup", p)
 	var scope constructs.Construct = srv.Construct
 	if srv.first() {
 		scope = lb // what lb.AddListener does
@@ -54,6 +47,18 @@ func (srv *ApiService) buildTarget(p *settings) {
 		Port:                jsii.Number(p.listenerPort),
 		Protocol:            elbv2.Protocol_TCP,
 		DefaultTargetGroups: &[]elbv2.INetworkTargetGroup{srv.TargetGroup},
+	})
+}
+
+// newTargetGroup creates an IP target group of the service's tasks with the id id.
+func (srv *ApiService) newTargetGroup(id string, p *settings) elbv2.NetworkTargetGroup {
+	return elbv2.NewNetworkTargetGroup(srv.Construct, jsii.String(id), &elbv2.NetworkTargetGroupProps{
+		Vpc:                 srv.api.Vpc,
+		Port:                jsii.Number(p.containerPort),
+		Protocol:            elbv2.Protocol_TCP,
+		TargetType:          elbv2.TargetType_IP,
+		DeregistrationDelay: p.deregistration,
+		HealthCheck:         p.healthCheck,
 	})
 }
 

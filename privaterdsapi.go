@@ -17,7 +17,8 @@
 //	})
 //
 // This file is the table of contents: the props, the construct and the constructor that
-// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go and gateway.go. The
+// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go, gateway.go and, for
+// operations, alarms.go, dashboard.go and deployment.go. The
 // network, the endpoints, the load balancer, the cluster and the REST API are shared; each
 // service (service.go: ServiceProps, ApiService, AddService) has its own listener, target
 // group, task definition, log group, security group, Fargate service and routes.
@@ -27,6 +28,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -344,6 +346,19 @@ type PrivateRdsApiProps struct {
 	// Default: none; DB_NAME is not set.
 	DatabaseName *string
 
+	// DeploymentStrategy is how ECS replaces the service's tasks on a deployment:
+	// awsecs.DeploymentStrategy_ROLLING, or awsecs.DeploymentStrategy_BLUE_GREEN (ECS's
+	// native blue/green: a second, alternate target group of the service
+	// (ApiService.AlternateTargetGroup) gets the new tasks, ECS moves the listener to it,
+	// then stops the old tasks). With a
+	// Network Load Balancer ECS waits 10 minutes at each traffic shift (ECS developer guide,
+	// "Network Load Balancer resources for blue/green deployments"): a blue/green
+	// deployment takes at least 20 minutes more than a rolling one, and runs twice the
+	// tasks meanwhile. LINEAR and CANARY are ProblemRange (the construct has no props for
+	// their traffic steps).
+	//
+	// Default: awsecs.DeploymentStrategy_ROLLING.
+	DeploymentStrategy awsecs.DeploymentStrategy
 	// MinCapacity is the least number of tasks. With a scaling range (MinCapacity below
 	// MaxCapacity) the service has no DesiredCount, since CloudFormation applies it on every
 	// update of the service and would take a scaled-out service back to it at each deploy
@@ -479,6 +494,49 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: true.
 	CreateApiGatewayAccountRole *bool
+
+	// Operations (alarms.go, dashboard.go): see the README's "Operating it".
+
+	// Alarms creates the construct's CloudWatch alarms: on the API, ServerErrorAlarm (the
+	// rate of 5XX answers) and LatencyAlarm (p99); on each service (ApiService),
+	// HealthyHostsAlarm, UnhealthyHostsAlarm, RunningTasksAlarm, CpuAlarm and MemoryAlarm.
+	// Each service's deployments roll back when ServerErrorAlarm or its
+	// UnhealthyHostsAlarm goes into ALARM (ECS deployment alarms, besides the circuit
+	// breaker). Standard resolution alarms cost $0.10 a month each.
+	//
+	// Default: true; false creates no alarm and no deployment alarm.
+	Alarms *bool
+	// AlarmActions are run by every alarm of the construct when it goes into ALARM and when
+	// it returns to OK, for example an SNS topic (awscloudwatchactions.NewSnsAction). No
+	// action runs on INSUFFICIENT_DATA, the state of every new alarm. Only with Alarms.
+	//
+	// Default: none.
+	AlarmActions *[]awscloudwatch.IAlarmAction
+	// ServerErrorRateAlarmPercent is the share of the stage's requests answered with a 5XX
+	// error (API Gateway's 5XXError metric, whose Average is the error rate) above which
+	// ServerErrorAlarm fires: 3 of 5 one-minute periods (0 to 100, ProblemRange).
+	//
+	// Default: 5 (percent).
+	ServerErrorRateAlarmPercent *float64
+	// LatencyAlarmMilliseconds is the p99 of the stage's Latency (API Gateway's, from the
+	// request to the answer) above which LatencyAlarm fires: 3 consecutive five-minute
+	// periods (1 to 29000, API Gateway's integration timeout; ProblemRange).
+	//
+	// Default: 3000 (milliseconds).
+	LatencyAlarmMilliseconds *float64
+	// CpuAlarmPercent and MemoryAlarmPercent are the average CPU and memory utilization of
+	// each service's tasks (AWS/ECS, against the task size) above which its CpuAlarm and
+	// MemoryAlarm fire: 3 consecutive five-minute periods (1 to 100, ProblemRange).
+	//
+	// Default: 90 (percent) each.
+	CpuAlarmPercent, MemoryAlarmPercent *float64
+	// Dashboard creates one CloudWatch dashboard (no fixed name: CloudFormation names it)
+	// with graphs of the API, the load balancer, each service and, when a service's
+	// Database is an RDS instance or cluster, the database. A dashboard costs $3 a month
+	// beyond the account's first three.
+	//
+	// Default: false.
+	Dashboard *bool
 }
 
 // PrivateRdsApi is a REST API in front of a Fargate service in isolated subnets, reached
@@ -561,6 +619,11 @@ type PrivateRdsApi struct {
 	// ApiRestApiEndpoint4DEFB5CC for a construct with id "Api" at the stack's root).
 	Url *string
 
+	// ServerErrorAlarm and LatencyAlarm are the API's alarms; nil when Props.Alarms is
+	// false. Dashboard is the CloudWatch dashboard; nil unless Props.Dashboard.
+	ServerErrorAlarm, LatencyAlarm awscloudwatch.Alarm
+	Dashboard                      awscloudwatch.Dashboard
+
 	// stack is the stack the construct is in.
 	stack awscdk.Stack
 	// props are the props the API was made with (a copy), which added services share;
@@ -572,6 +635,11 @@ type PrivateRdsApi struct {
 	relPath string
 	// loadBalancerArn is the load balancer's ARN once read (see integrationTarget).
 	loadBalancerArn *string
+	// apiDimensions and loadBalancerFullName are the metric dimensions of the API and the
+	// load balancer, once read (alarms.go).
+	apiDimensions        map[string]*string
+	loadBalancerFullName *string
+	periods              map[float64]awscdk.Duration
 }
 
 // NewPrivateRdsApi builds the private API with its first service, which serves "/" and
@@ -602,6 +670,7 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	this.Service, this.Scaling = first.Service, first.Scaling
 	this.suppressSharedFindings(p) // nag.go
 	this.buildApi(p)               // gateway.go
+	this.buildOperations(p)        // alarms.go, dashboard.go
 	// The image's platform against the tasks' (agreement.go), reported at synthesis.
 	first.checkPlatformLater()
 	this.Node().AddValidation(&synthesisChecks{this})

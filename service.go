@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	elbv2 "github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
@@ -210,6 +211,19 @@ type ServiceProps struct {
 	// Default: none; DB_NAME is not set.
 	DatabaseName *string
 
+	// DeploymentStrategy is how ECS replaces the service's tasks on a deployment:
+	// awsecs.DeploymentStrategy_ROLLING, or awsecs.DeploymentStrategy_BLUE_GREEN (ECS's
+	// native blue/green: a second, alternate target group of the service
+	// (ApiService.AlternateTargetGroup) gets the new tasks, ECS moves the listener to it,
+	// then stops the old tasks). With a
+	// Network Load Balancer ECS waits 10 minutes at each traffic shift (ECS developer guide,
+	// "Network Load Balancer resources for blue/green deployments"): a blue/green
+	// deployment takes at least 20 minutes more than a rolling one, and runs twice the
+	// tasks meanwhile. LINEAR and CANARY are ProblemRange (the construct has no props for
+	// their traffic steps).
+	//
+	// Default: awsecs.DeploymentStrategy_ROLLING.
+	DeploymentStrategy awsecs.DeploymentStrategy
 	// MinCapacity is the least number of tasks. With a scaling range (MinCapacity below
 	// MaxCapacity) the service has no DesiredCount, since CloudFormation applies it on every
 	// update of the service and would take a scaled-out service back to it at each deploy
@@ -335,7 +349,17 @@ type ApiService struct {
 	// Method is ANY <PathPrefix> and ProxyMethod ANY <PathPrefix>/{proxy+}.
 	Method, ProxyMethod awsapigateway.Method
 
+	// AlternateTargetGroup is the second IP target group of a blue/green service
+	// (DeploymentStrategy), to which ECS moves the listener at each deployment; nil for a
+	// rolling one.
+	AlternateTargetGroup elbv2.NetworkTargetGroup
+	// The service's alarms (alarms.go); nil when Props.Alarms is false, and
+	// HealthyHostsAlarm and RunningTasksAlarm also with a MinCapacity of 0.
+	HealthyHostsAlarm, UnhealthyHostsAlarm, RunningTasksAlarm, CpuAlarm, MemoryAlarm awscloudwatch.Alarm
+
 	api *PrivateRdsApi
+	// dimensions are the service's metric dimensions, once read (alarms.go).
+	dimensions map[string]*string
 	// settings are the API's settings with this service's own.
 	settings    *settings
 	connections awsec2.Connections
@@ -385,8 +409,10 @@ func (a *PrivateRdsApi) newService(s *ApiService) {
 	s.buildTarget(p)                 // nlb.go
 	s.buildService(p)                // fargate.go
 	s.connectEndpoints(p, a.relPath) // endpoints.go
+	s.buildAlarms(p)                 // alarms.go
 	if a.RestApi != nil {            // the first service's routes come with the API
 		a.addRoutes(s, p) // gateway.go
+		a.watchService(s) // alarms.go, dashboard.go
 	}
 	a.Services = append(a.Services, s)
 }

@@ -265,6 +265,7 @@ var pureChecks = []check{
 	{service: checkVariables},
 	{service: checkDatabase},
 	{shared: checkAgreement, service: checkServiceAgreement}, // agreement.go
+	{shared: checkOperations, service: checkDeployment},      // alarms.go, deployment.go
 }
 
 // checkValues runs the pure checks of p: its shared props, and its per-service props as

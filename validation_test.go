@@ -8,11 +8,14 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/seed07617466/privaterdsapi"
@@ -254,6 +257,16 @@ func TestBadProps(t *testing.T) {
 		{"container health check timeout above its interval", with(func(p *P) {
 			p.ContainerHealthCheck = &awsecs.HealthCheck{Command: jsii.Strings("CMD-SHELL", "true"), Interval: seconds(10), Timeout: seconds(20)}
 		}), []problem{{conflict, "ContainerHealthCheck.Timeout and ContainerHealthCheck.Interval"}}},
+		// Operations (alarms.go, deployment.go).
+		{"error rate above 100%", with(func(p *P) { p.ServerErrorRateAlarmPercent = jsii.Number(101) }), []problem{{rng, "ServerErrorRateAlarmPercent"}}},
+		{"latency above the integration timeout", with(func(p *P) { p.LatencyAlarmMilliseconds = jsii.Number(30000) }), []problem{{rng, "LatencyAlarmMilliseconds"}}},
+		{"CPU alarm at 0%", with(func(p *P) { p.CpuAlarmPercent = jsii.Number(0) }), []problem{{rng, "CpuAlarmPercent"}}},
+		{"memory alarm as a token", with(func(p *P) { p.MemoryAlarmPercent = token }), []problem{{tok, "MemoryAlarmPercent"}}},
+		{"alarm actions without alarms", with(func(p *P) {
+			p.Alarms = jsii.Bool(false)
+			p.AlarmActions = &[]awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(awssns.Topic_FromTopicArn(stack, jsii.String("Topic"), jsii.String("arn:aws:sns:eu-west-1:123456789012:t")))}
+		}), []problem{{requires, "AlarmActions"}}},
+		{"canary deployment", with(func(p *P) { p.DeploymentStrategy = awsecs.DeploymentStrategy_CANARY }), []problem{{rng, "DeploymentStrategy"}}},
 		{"everything at once", &P{
 			ContainerPort: jsii.Number(0), MinCapacity: jsii.Number(5), MaxCapacity: jsii.Number(4),
 			StageName: jsii.String(""), Cpu: jsii.Number(256), MemoryLimitMiB: jsii.Number(3000),

@@ -71,6 +71,15 @@ var acceptedFindings = []guardException{
 			"so it is opt-in through LogEncryptionKey",
 	},
 	{
+		Control:      "CT.CLOUDWATCH.PR.1",
+		ResourceType: "AWS::CloudWatch::Alarm",
+		Where:        "without AlarmActions (the default)",
+		Applies:      propertyNot("AlarmActions", nil),
+		Reason: "the construct cannot know whom to notify: the alarms still show in the console and " +
+			"roll back deployments (ECS deployment alarms need no action); AlarmActions (for " +
+			"example an SNS topic) satisfies the control",
+	},
+	{
 		Control:      "CT.ELASTICLOADBALANCING.PR.5",
 		ResourceType: "AWS::ElasticLoadBalancingV2::LoadBalancer",
 		Where:        "DeletionProtection off (the default)",

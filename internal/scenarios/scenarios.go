@@ -5,6 +5,8 @@ package scenarios
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecr"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	"github.com/aws/jsii-runtime-go"
 
@@ -98,6 +101,7 @@ func All() []Scenario {
 		{"ExistingAccount", ExistingAccount},
 		{"AdoptedEndpoints", AdoptedEndpoints},
 		{"ThreeServices", ThreeServices},
+		{"BlueGreen", BlueGreen},
 	}
 }
 
@@ -304,7 +308,15 @@ func Hardened(app awscdk.App) *Built {
 		EnableExecuteCommand:         jsii.Bool(true),
 		TracingEnabled:               jsii.Bool(true),
 		WebAclArn:                    jsii.String(webAclArn),
+		AlarmActions:                 Pager(s),
 	})
+}
+
+// Pager is an alarm action on an SNS topic of the account (imported: the topic is the
+// account's, and has its own encryption and policy).
+func Pager(s awscdk.Stack) *[]awscloudwatch.IAlarmAction {
+	topic := awssns.Topic_FromTopicArn(s, jsii.String("Pager"), jsii.String("arn:aws:sns:"+Region+":"+Account+":pager"))
+	return &[]awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(topic)}
 }
 
 // Development is the cheapest profile: the interface endpoints in one availability zone,
@@ -439,6 +451,30 @@ func ThreeServices(app awscdk.App) *Built {
 		PathPrefix:      jsii.String("/catalog"),
 		Image:           Image(s),
 		HealthCheckPath: jsii.String("/healthz"),
+	})
+	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}}
+}
+
+// BlueGreen is an API whose services deploy blue/green (ECS's native blue/green with an
+// alternate target group on the shared load balancer), with alarm actions on an SNS topic
+// of the account and the dashboard, and a database in the app.
+func BlueGreen(app awscdk.App) *Built {
+	s := NewStack(app, "BlueGreen", Env())
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := Postgres(s, network.Vpc)
+	api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image:              Image(s),
+		Vpc:                network.Vpc,
+		Database:           db,
+		DatabaseSecret:     db.Secret(),
+		DeploymentStrategy: awsecs.DeploymentStrategy_BLUE_GREEN,
+		AlarmActions:       Pager(s),
+		Dashboard:          jsii.Bool(true),
+	})
+	api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{
+		PathPrefix:         jsii.String("/orders"),
+		Image:              Image(s),
+		DeploymentStrategy: awsecs.DeploymentStrategy_BLUE_GREEN,
 	})
 	return &Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}}
 }
