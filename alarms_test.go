@@ -266,3 +266,46 @@ func TestOperationsProps(t *testing.T) {
 		}
 	}
 }
+
+// TestRestApiNamesAreUnique: API Gateway names its metrics by the REST API's name and
+// stage, so every REST API gets its own name, the stack's and the construct's path in it,
+// and each API's alarms name their own API: no two APIs of the scenarios (each stack a
+// stack of one account and region) share a name, two APIs of one stack included.
+func TestRestApiNamesAreUnique(t *testing.T) {
+	if got := scenario(t, "Default").only(t, "AWS::ApiGateway::RestApi", "ApiRestApi").props["Name"]; got != "Default-Api" {
+		t.Errorf("Default: REST API name %v, want Default-Api", got)
+	}
+	seen := map[string]string{}
+	for _, s := range allScenarios(t) {
+		names := map[string]string{} // REST API logical id -> name
+		for _, r := range s.resources("AWS::ApiGateway::RestApi") {
+			name, _ := r.props["Name"].(string)
+			if other, ok := seen[name]; ok || name == "" {
+				t.Errorf("%s: REST API %s is named %q, as %s", s.name, r.id, name, other)
+			}
+			seen[name] = s.name + "/" + r.id
+			names[r.id] = name
+		}
+		for _, a := range s.resources("AWS::CloudWatch::Alarm") {
+			if a.props["Namespace"] != "AWS/ApiGateway" {
+				continue
+			}
+			for _, d := range asList(a.props["Dimensions"]) {
+				api, _, _ := strings.Cut(keyOf(names, d["Value"]), "RestApi") // the construct's id: "Api" of ApiRestApiE35FEAFE
+				if d["Name"] == "ApiName" && (api == "" || !strings.HasPrefix(a.id, api+"ServerErrorAlarm") && !strings.HasPrefix(a.id, api+"LatencyAlarm")) {
+					t.Errorf("%s: alarm %s watches the API named %v, which is not its own", s.name, a.id, d["Value"])
+				}
+			}
+		}
+	}
+}
+
+// keyOf returns the key of m whose value is v, or "".
+func keyOf(m map[string]string, v any) string {
+	for k, x := range m {
+		if x == v {
+			return k
+		}
+	}
+	return ""
+}

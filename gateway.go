@@ -28,6 +28,7 @@ func (a *PrivateRdsApi) buildApi(p *settings) {
 		tracing = jsii.Bool(true)
 	}
 	a.RestApi = awsapigateway.NewRestApi(a.Construct, jsii.String("RestApi"), &awsapigateway.RestApiProps{
+		RestApiName:    jsii.String(a.restApiName()),
 		Description:    jsii.String("privaterdsapi: a private container API in front of RDS"),
 		EndpointTypes:  &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		CloudWatchRole: jsii.Bool(false),
@@ -133,6 +134,19 @@ func (a *PrivateRdsApi) routes(srv *ApiService, p *settings) []awsapigateway.Cfn
 // suppressions.
 func (a *PrivateRdsApi) addRoutes(srv *ApiService, p *settings) {
 	suppressMethodFindings(p, a.routes(srv, p)) // nag.go
+}
+
+// restApiName is the REST API's name: the stack's name and the construct's path in it
+// ("Orders-Api"), unique in an account and region (as stack names are). API Gateway
+// names its CloudWatch metrics by the API's name and stage (dimensions ApiName and Stage),
+// so two APIs of one name would share their metrics and alarms (CDK's default name is the
+// construct id, "RestApi", for every PrivateRdsApi).
+func (a *PrivateRdsApi) restApiName() string {
+	rel := a.relPath
+	if rel == "" {
+		rel = pathInStack(*a.Node().Path(), *a.stack.Node().Path()) // endpoints.go
+	}
+	return *a.stack.StackName() + "-" + strings.ReplaceAll(rel, "/", "-")
 }
 
 func (a *PrivateRdsApi) buildVpcLinkV1() {
