@@ -1,0 +1,269 @@
+package privaterdsapi_test
+
+// Issue 17: IAM database authentication and RDS Proxy, asserted on the synthesized
+// templates of the IamAuth and Proxy scenarios and on the errors of bad props.
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/seed07617466/privaterdsapi"
+	"github.com/seed07617466/privaterdsapi/internal/scenarios"
+)
+
+// containerEnv is the container's plain environment by name, and the names of its ECS
+// secrets.
+func containerEnv(t *testing.T, s *synthesized) (map[string]string, []string) {
+	t.Helper()
+	td := s.only(t, "AWS::ECS::TaskDefinition", "ApiTaskDefinition")
+	c := td.props["ContainerDefinitions"].([]any)[0].(map[string]any)
+	env := map[string]string{}
+	for _, e := range asList(c["Environment"]) {
+		env[e["Name"].(string)] = ref(e["Value"])
+	}
+	var secrets []string
+	for _, e := range asList(c["Secrets"]) {
+		secrets = append(secrets, e["Name"].(string))
+	}
+	return env, secrets
+}
+
+// statements are the policy statements of the policies attached to a role (by the role's
+// logical id prefix), as JSON.
+func statements(t *testing.T, s *synthesized, rolePrefix string) []string {
+	t.Helper()
+	var out []string
+	for _, p := range s.resources("AWS::IAM::Policy") {
+		for _, r := range p.props["Roles"].([]any) {
+			if strings.HasPrefix(ref(r), rolePrefix) {
+				for _, st := range asList(p.props["PolicyDocument"].(map[string]any)["Statement"]) { // privaterdsapi_test.go
+					b, _ := json.Marshal(st)
+					out = append(out, string(b))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func interfaceEndpoints(s *synthesized) []string {
+	var out []string
+	for _, e := range s.resources("AWS::EC2::VPCEndpoint") {
+		b, _ := json.Marshal(e.props["ServiceName"])
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func TestIamAuthTemplate(t *testing.T) {
+	s := scenario(t, "IamAuth")
+	env, secrets := containerEnv(t, s)
+	want := map[string]string{"DB_HOST": "DatabaseB269D8BB.Endpoint.Address", "DB_PORT": "DatabaseB269D8BB.Endpoint.Port",
+		"DB_USER": "orders_app", "DB_IAM_AUTH": "true", "DB_NAME": "orders"}
+	for k, v := range want {
+		if env[k] != v {
+			t.Errorf("%s = %q, want %q", k, env[k], v)
+		}
+	}
+	if _, ok := env["DB_PASSWORD"]; ok || len(secrets) > 0 {
+		t.Errorf("no password may reach the container: env %v, secrets %v", env, secrets)
+	}
+	// The task role may connect as orders_app on this instance, and nothing else.
+	got := statements(t, s, "ApiTaskDefinitionTaskRole")
+	if len(got) != 1 || !strings.Contains(got[0], `"rds-db:connect"`) || !strings.Contains(got[0], `"DatabaseB269D8BB","DbiResourceId"`) || !strings.Contains(got[0], `"/orders_app"`) {
+		t.Errorf("task role statements: %v", got)
+	}
+	// GrantConnect turned the instance's IAM authentication on.
+	s.has(t, "AWS::RDS::DBInstance", map[string]any{"EnableIAMDatabaseAuthentication": true})
+	for _, e := range interfaceEndpoints(s) {
+		if strings.Contains(e, "secretsmanager") {
+			t.Errorf("no secretsmanager endpoint with IAM authentication: %v", e)
+		}
+	}
+	s.count(t, "AWS::RDS::DBProxy", 0)
+}
+
+func TestProxyTemplate(t *testing.T) {
+	s := scenario(t, "Proxy")
+	proxy := s.only(t, "AWS::RDS::DBProxy", "ApiDatabaseProxy")
+	for k, v := range map[string]any{"RequireTLS": true, "DefaultAuthScheme": "IAM_AUTH", "EngineFamily": "POSTGRESQL"} {
+		if proxy.props[k] != v {
+			t.Errorf("proxy %s = %v, want %v", k, proxy.props[k], v)
+		}
+	}
+	if _, ok := proxy.props["Auth"]; ok {
+		t.Errorf("end-to-end IAM: the proxy has no secret, got Auth %v", proxy.props["Auth"])
+	}
+	if name, _ := proxy.props["DBProxyName"].(string); name == "DatabaseProxy" || !strings.HasPrefix(name, "Proxy") {
+		t.Errorf("DBProxyName %q: want a name unique to the construct's path", name)
+	}
+	subnets, _ := proxy.props["VpcSubnetIds"].([]any)
+	if len(subnets) != 2 || !strings.Contains(ref(subnets[0]), "IsolatedSubnet") {
+		t.Errorf("proxy subnets: %v", subnets)
+	}
+	env, secrets := containerEnv(t, s)
+	if env["DB_HOST"] != proxy.id+".Endpoint" || env["DB_PORT"] != "5432" || env["DB_IAM_AUTH"] != "true" || len(secrets) > 0 {
+		t.Errorf("env %v secrets %v: want the proxy's endpoint and port, IAM, no secrets", env, secrets)
+	}
+	task := statements(t, s, "ApiTaskDefinitionTaskRole")
+	if len(task) != 1 || !strings.Contains(task[0], `"rds-db:connect"`) || !strings.Contains(task[0], proxy.id) || !strings.Contains(task[0], "/orders_app") {
+		t.Errorf("task role: want rds-db:connect as orders_app on the proxy, got %v", task)
+	}
+	role := statements(t, s, "ApiDatabaseProxyRole")
+	if len(role) != 1 || !strings.Contains(role[0], `"DatabaseB269D8BB","DbiResourceId"`) || !strings.Contains(role[0], "/orders_app") {
+		t.Errorf("proxy role: want rds-db:connect as orders_app on the instance, got %v", role)
+	}
+	s.has(t, "AWS::RDS::DBInstance", map[string]any{"EnableIAMDatabaseAuthentication": true})
+
+	// Security groups, by port and peer: tasks -> proxy on 5432, proxy -> database on
+	// its port, nothing else touches the proxy or the database.
+	ingress, egress := s.rules()
+	proxySg, taskSg, dbSg := "ApiDatabaseProxySecurityGroup3036A158.GroupId", "ApiServiceSecurityGroup9F422A88.GroupId", "DatabaseSecurityGroup5C91FDCB.GroupId"
+	check := func(what string, got, want []string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v", what, got, want)
+		}
+	}
+	check("proxy ingress", rulesOf(ingress, proxySg), []string{"tcp:5432-5432 from/to " + taskSg})
+	check("proxy egress", rulesOf(egress, proxySg), []string{"tcp:DatabaseB269D8BB.Endpoint.Port-DatabaseB269D8BB.Endpoint.Port from/to " + dbSg})
+	check("database ingress", rulesOf(ingress, dbSg), []string{"tcp:DatabaseB269D8BB.Endpoint.Port-DatabaseB269D8BB.Endpoint.Port from/to " + proxySg})
+	for _, r := range rulesOf(egress, taskSg) {
+		if strings.Contains(r, dbSg) {
+			t.Errorf("the tasks must not reach the database past the proxy: %s", r)
+		}
+	}
+	if !slices.Contains(rulesOf(egress, taskSg), "tcp:5432-5432 from/to "+proxySg) {
+		t.Errorf("task egress to the proxy missing: %v", rulesOf(egress, taskSg))
+	}
+	for _, e := range interfaceEndpoints(s) {
+		if strings.Contains(e, "secretsmanager") {
+			t.Errorf("no secretsmanager endpoint with end-to-end IAM: %v", e)
+		}
+	}
+	if s.built.Apis[0].DatabaseProxy == nil || s.built.Apis[0].Services[0].DatabaseProxy == nil {
+		t.Error("api.DatabaseProxy and the service's DatabaseProxy must be set")
+	}
+}
+
+// iamProblems builds an API with props in a fresh stack (with a PostgreSQL instance
+// unless props has a Database) and returns the PropErrors of its panic.
+func iamProblems(t *testing.T, edit func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps)) []privaterdsapi.PropError {
+	t.Helper()
+	app := awscdk.NewApp(nil)
+	s := awscdk.NewStack(app, jsii.String("S"), nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	p := &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: network.Vpc,
+		DatabaseIamAuth: jsii.Bool(true), DatabaseUser: jsii.String("app")}
+	edit(s, network.Vpc, p)
+	err := catch(func() { privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), p) })
+	if err == nil {
+		return nil
+	}
+	v, ok := err.(*privaterdsapi.ValidationError)
+	if !ok {
+		t.Fatalf("want a *ValidationError, got %T: %v", err, err)
+	}
+	return v.Problems
+}
+
+func hasProblem(problems []privaterdsapi.PropError, code privaterdsapi.ProblemCode, prop string) bool {
+	for _, p := range problems {
+		if p.Code == code && p.Prop == prop {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIamAuthErrors(t *testing.T) {
+	pg := func(s awscdk.Stack, vpc awsec2.IVpc) awsrds.DatabaseInstance { return scenarios.Postgres(s, vpc) }
+	imported := func(s awscdk.Stack, attrs *awsrds.DatabaseInstanceAttributes) awsrds.IDatabaseInstance {
+		attrs.InstanceEndpointAddress, attrs.InstanceIdentifier, attrs.Port = jsii.String("db.example"), jsii.String("orders"), jsii.Number(5432)
+		attrs.SecurityGroups = &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DbSg"), jsii.String("sg-0123456789abcdef0"), nil)}
+		return awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(s, jsii.String("Db"), attrs)
+	}
+	cases := []struct {
+		name string
+		edit func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps)
+		code privaterdsapi.ProblemCode
+		prop string
+	}{
+		{"IAM with a password secret", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			db := pg(s, vpc)
+			p.Database, p.DatabaseSecret = db, db.Secret()
+		}, privaterdsapi.ProblemConflict, "DatabaseIamAuth and DatabaseSecret"},
+		{"IAM without a user", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseUser = pg(s, vpc), nil
+		}, privaterdsapi.ProblemRequired, "DatabaseUser"},
+		{"a user without IAM", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseIamAuth = pg(s, vpc), nil
+		}, privaterdsapi.ProblemRequires, "DatabaseUser"},
+		{"a proxy without IAM", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseIamAuth, p.DatabaseUser, p.DatabaseProxy = pg(s, vpc), nil, nil, jsii.Bool(true)
+		}, privaterdsapi.ProblemRequires, "DatabaseProxy"},
+		{"IAM without a database", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {}, privaterdsapi.ProblemRequired, "Database"},
+		{"an engine without IAM authentication", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database = awsrds.NewDatabaseInstance(s, jsii.String("Oracle"), &awsrds.DatabaseInstanceProps{
+				Engine:       awsrds.DatabaseInstanceEngine_OracleSe2(&awsrds.OracleSe2InstanceEngineProps{Version: awsrds.OracleEngineVersion_VER_19_0_0_0_2020_04_R1()}),
+				Vpc:          vpc,
+				VpcSubnets:   &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+				LicenseModel: awsrds.LicenseModel_BRING_YOUR_OWN_LICENSE,
+			})
+		}, privaterdsapi.ProblemIamAuthEngine, "DatabaseIamAuth"},
+		{"an imported instance without its resource ID", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database = imported(s, &awsrds.DatabaseInstanceAttributes{})
+		}, privaterdsapi.ProblemRequired, "DatabaseResourceId"},
+		{"a resource ID for a database of the app", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseResourceId = pg(s, vpc), jsii.String("db-ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+		}, privaterdsapi.ProblemConflict, "DatabaseResourceId"},
+		{"a proxy for an imported instance", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseProxy = imported(s, &awsrds.DatabaseInstanceAttributes{InstanceResourceId: jsii.String("db-ABCDEFGHIJKLMNOPQRSTUVWXYZ")}), jsii.Bool(true)
+		}, privaterdsapi.ProblemProxyTarget, "DatabaseProxy"},
+		{"a proxy with DatabaseHost", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseProxy, p.DatabaseHost = pg(s, vpc), jsii.Bool(true), jsii.String("db.example")
+		}, privaterdsapi.ProblemConflict, "DatabaseProxy and DatabaseHost"},
+		{"DB_USER in Environment", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.Environment = pg(s, vpc), &map[string]*string{"DB_USER": jsii.String("x")}
+		}, privaterdsapi.ProblemReservedVariable, "Environment"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := iamProblems(t, c.edit); !hasProblem(got, c.code, c.prop) {
+				t.Errorf("want %s on %q, got %v", c.code, c.prop, got)
+			}
+		})
+	}
+}
+
+// TestIamAuthImported: an imported instance with DatabaseResourceId gets a grant on
+// dbuser:<that id>/<user>, and its host and port in the environment.
+func TestIamAuthImported(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	s := awscdk.NewStack(app, jsii.String("S"), nil)
+	vpc := scenarios.ImportedVpc(s)
+	db := awsrds.DatabaseInstance_FromDatabaseInstanceAttributes(s, jsii.String("Db"), &awsrds.DatabaseInstanceAttributes{
+		InstanceEndpointAddress: jsii.String("orders.abc.eu-west-1.rds.amazonaws.com"), InstanceIdentifier: jsii.String("orders"), Port: jsii.Number(5432),
+		SecurityGroups: &[]awsec2.ISecurityGroup{awsec2.SecurityGroup_FromSecurityGroupId(s, jsii.String("DbSg"), jsii.String("sg-0123456789abcdef0"), nil)},
+	})
+	api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image: scenarios.Image(s), Vpc: vpc, Database: db,
+		DatabaseIamAuth: jsii.Bool(true), DatabaseUser: jsii.String("orders_app"), DatabaseResourceId: jsii.String("db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+	})
+	syn := synthesize(t, "IamImported", &scenarios.Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}})
+	got := statements(t, syn, "ApiTaskDefinitionTaskRole")
+	if len(got) != 1 || !strings.Contains(got[0], ":dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXYZ/orders_app") {
+		t.Errorf("task role statements: %v", got)
+	}
+	env, secrets := containerEnv(t, syn)
+	if env["DB_HOST"] != "orders.abc.eu-west-1.rds.amazonaws.com" || env["DB_PORT"] != "5432" || env["DB_USER"] != "orders_app" || len(secrets) > 0 {
+		t.Errorf("env %v secrets %v", env, secrets)
+	}
+}
