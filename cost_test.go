@@ -49,10 +49,28 @@ const (
 	// ECS service: the issue's estimate, not a measurement.
 	insightsMetricsPerService = 25
 
+	// priceRdsProxyVcpuHour is RDS Proxy for one vCPU of the database's instances for an
+	// hour, billed for at least rdsProxyMinVcpus (provisioned instances; Aurora Serverless
+	// v2 is billed per ACU with a minimum of 8 ACUs, which the model does not count). As
+	// quoted on rdsProxyPriceQuoted from https://aws.amazon.com/rds/proxy/pricing/ by
+	// third-party write-ups (the AWS page itself could not be read here).
+	priceRdsProxyVcpuHour = "0.015"
+	rdsProxyMinVcpus      = 2
+	rdsProxyPriceQuoted   = "2026-11-30"
+
 	// defaultCostBefore is the default stack's fixed cost before issue 10 (endpoints, NLB,
 	// Fargate and Container Insights as the issue lists them): the default may not exceed it.
 	defaultCostBefore = "76.74"
 )
+
+// rdsInstanceVcpus are the vCPUs of RDS instance classes (AWS's DB instance class
+// tables, as of 2026-11-30), for the RDS Proxy's price. A class not listed fails the
+// model: add it rather than count the proxy at $0.
+var rdsInstanceVcpus = map[string]int64{
+	"db.t3.micro": 2, "db.t3.small": 2, "db.t3.medium": 2, "db.t3.large": 2,
+	"db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.t4g.large": 2,
+	"db.m7g.large": 2, "db.m7g.xlarge": 4, "db.r7g.large": 2, "db.r7g.xlarge": 4,
+}
 
 // costRow is one row of the README's cost table: a template and what of it is not the
 // construct's cost.
@@ -75,6 +93,20 @@ func costRows() []costRow {
 				"AWS::RDS::DBSubnetGroup":                     "the user's database",
 				"AWS::SecretsManager::Secret":                 "the database's generated secret",
 				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
+			}},
+		{label: "IAM authentication, no secret (`IamAuth`)", template: fromScenario("IamAuth"),
+			excluded: map[string]string{
+				"AWS::RDS::DBInstance":                        "the user's database",
+				"AWS::RDS::DBSubnetGroup":                     "the user's database",
+				"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
+				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
+			}},
+		{label: "RDS Proxy (`Proxy`)", template: fromScenario("Proxy"),
+			excluded: map[string]string{
+				"AWS::RDS::DBInstance":                        "the user's database",
+				"AWS::RDS::DBSubnetGroup":                     "the user's database",
+				"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
+				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
 			}},
 		{label: "Development profile (`Development`)", template: fromScenario("Development")},
 		{label: peerLabel, template: func(t *testing.T) map[string]any { return peer(t).json }},
@@ -116,9 +148,10 @@ type fixedCost struct {
 	natGateways    int
 	publicIpv4     int // EIPs, an internet-facing NLB's per-AZ addresses, tasks' public IPs
 	services       []fargateService
-	insights       int // Container Insights metrics
+	insights       int     // Container Insights metrics
+	proxyVcpus     []int64 // the billed vCPUs of each RDS Proxy
 
-	endpoints, nlb, nat, fargate, metrics *big.Rat // monthly, exact
+	endpoints, nlb, nat, fargate, metrics, proxy *big.Rat // monthly, exact
 }
 
 type fargateService struct {
@@ -130,7 +163,7 @@ type fargateService struct {
 }
 
 func (c *fixedCost) total() *big.Rat {
-	return sum(c.endpoints, c.nlb, c.nat, c.fargate, c.metrics)
+	return sum(c.endpoints, c.nlb, c.nat, c.fargate, c.metrics, c.proxy)
 }
 
 // noFixedCost are the resource types that cost nothing while idle: free, or billed per
@@ -162,6 +195,7 @@ var noFixedCost = map[string]string{
 	"AWS::ElasticLoadBalancingV2::TargetGroup":    "capacity units, per use",
 	"AWS::IAM::Policy":                            "free",
 	"AWS::IAM::Role":                              "free",
+	"AWS::RDS::DBProxyTargetGroup":                "priced with its proxy",
 	"AWS::Logs::LogGroup":                         "ingestion and storage, per GB",
 }
 
@@ -176,6 +210,7 @@ var priced = map[string]bool{
 	"AWS::ECS::TaskDefinition":                      true,
 	"AWS::ECS::Cluster":                             true,
 	"AWS::ECS::ClusterCapacityProviderAssociations": true,
+	"AWS::RDS::DBProxy":                             true,
 }
 
 // templateResource is a resource of a template given as parsed JSON.
@@ -301,7 +336,58 @@ func modelFixedCost(template map[string]any, excluded map[string]string) (*fixed
 	c.nat = sum(monthly(big.NewRat(int64(c.natGateways), 1), rat(priceNatGatewayHour)),
 		monthly(big.NewRat(int64(ipv4Addresses), 1), rat(pricePublicIpv4Hour)))
 	c.metrics = new(big.Rat).Mul(big.NewRat(int64(c.insights), 1), rat(priceCustomMetricMonth))
+	var proxyErr error
+	c.proxyVcpus, c.proxy, proxyErr = proxyCost(all, byType)
+	problems = append(problems, proxyErr)
 	return c, errors.Join(problems...)
+}
+
+// proxyCost prices each RDS Proxy by the vCPUs of the instances of its target group (an
+// instance, or the instances of a cluster), at least rdsProxyMinVcpus. What it cannot
+// count (a class not in rdsInstanceVcpus, Aurora Serverless v2, a target outside the
+// template) is an error.
+func proxyCost(all map[string]templateResource, byType map[string][]templateResource) ([]int64, *big.Rat, error) {
+	var vcpus []int64
+	total := new(big.Rat)
+	var problems []error
+	for _, proxy := range byType["AWS::RDS::DBProxy"] {
+		var n int64
+		for _, tg := range byType["AWS::RDS::DBProxyTargetGroup"] {
+			if ref(tg.props["DBProxyName"]) != proxy.id {
+				continue
+			}
+			var instances []templateResource
+			for _, id := range asAnyList(tg.props["DBInstanceIdentifiers"]) {
+				instances = append(instances, all[ref(id)])
+			}
+			for _, cl := range asAnyList(tg.props["DBClusterIdentifiers"]) {
+				for _, i := range byType["AWS::RDS::DBInstance"] {
+					if ref(i.props["DBClusterIdentifier"]) == ref(cl) {
+						instances = append(instances, i)
+					}
+				}
+			}
+			for _, i := range instances {
+				class, _ := i.props["DBInstanceClass"].(string)
+				v, ok := rdsInstanceVcpus[class]
+				if !ok {
+					problems = append(problems, fmt.Errorf("%s: target %q of class %q: not in rdsInstanceVcpus (Aurora Serverless v2 is billed per ACU: not counted)", proxy.id, i.id, class))
+				}
+				n += v
+			}
+		}
+		if n < rdsProxyMinVcpus {
+			n = rdsProxyMinVcpus
+		}
+		vcpus = append(vcpus, n)
+		total.Add(total, monthly(big.NewRat(n, 1), rat(priceRdsProxyVcpuHour)))
+	}
+	return vcpus, total, errors.Join(problems...)
+}
+
+func asAnyList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 // fargateCost prices a service's tasks at its minimum capacity and tells whether they get
@@ -485,6 +571,10 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 	if c.insights > 0 {
 		insights = fmt.Sprintf("%d metrics", c.insights)
 	}
+	var proxies []string
+	for _, v := range c.proxyVcpus {
+		proxies = append(proxies, fmt.Sprintf("1 × %d vCPUs", v))
+	}
 	return []string{
 		label,
 		orNone(endpoints) + ": " + dollars(c.endpoints),
@@ -492,13 +582,14 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 		nat + ": " + dollars(c.nat),
 		orNone(fargate) + ": " + dollars(c.fargate),
 		insights + ": " + dollars(c.metrics),
+		orNone(proxies) + ": " + dollars(c.proxy),
 		"**" + dollars(c.total()) + "**",
 		roundTo(new(big.Rat).Quo(c.total(), peerTotal), 2) + "×",
 	}
 }
 
 var costHeader = []string{"Stack", "Interface endpoints × AZs", "NLB", "NAT gateways + public IPv4",
-	"Fargate at the minimum capacity", "Container Insights", "Fixed cost a month", "vs the peer"}
+	"Fargate at the minimum capacity", "Container Insights", "RDS Proxy", "Fixed cost a month", "vs the peer"}
 
 // priceRows renders the table of unit prices.
 func priceRows() [][]string {
@@ -516,6 +607,8 @@ func priceRows() [][]string {
 		{"Fargate x86, per vCPU / per GB", "$" + priceFargateX86VcpuHour + " / $" + priceFargateX86GbHour + " an hour"},
 		{"Fargate ARM64, per vCPU / per GB", "$" + priceFargateArmVcpuHour + " / $" + priceFargateArmGbHour + " an hour"},
 		{"Fargate Spot", "the on-demand price × " + fargateSpotFactor + " (about " + decimal(spotPercent) + "% off; an approximation)"},
+		{"RDS Proxy, per vCPU of the database's instances", fmt.Sprintf("$%s an hour, at least %d vCPUs (%s a month), as quoted on %s from aws.amazon.com/rds/proxy/pricing by third parties; Aurora Serverless v2 (per ACU): not counted",
+			priceRdsProxyVcpuHour, rdsProxyMinVcpus, dollars(monthly(big.NewRat(rdsProxyMinVcpus, 1), rat(priceRdsProxyVcpuHour))), rdsProxyPriceQuoted)},
 		{"Container Insights", fmt.Sprintf("%d custom metrics per service (an estimate) × $%s a month", insightsMetricsPerService, priceCustomMetricMonth)},
 	}
 }
