@@ -185,7 +185,7 @@ func resourceIdOf(database any) *string {
 // withProxy creates the service's RDS Proxy when the settings ask for one, and returns
 // the settings the tasks then use: the proxy as their database (its endpoint as DB_HOST,
 // its port as DB_PORT, its security group as the one to reach), and no secret (the
-// secret, if any, is the proxy's). The proxy's own rule to the database is written here.
+// secret, if any, is the proxy's).
 func (srv *ApiService) withProxy(p *settings) *settings {
 	if p.iam == nil || !p.iam.proxy {
 		return p
@@ -224,11 +224,9 @@ func (srv *ApiService) withProxy(p *settings) *settings {
 	srv.DatabaseProxy.Node().DefaultChild().(awsrds.CfnDBProxy).SetDbProxyName(
 		awscdk.Names_UniqueResourceName(srv.DatabaseProxy, &awscdk.UniqueResourceNameOptions{MaxLength: jsii.Number(60)}))
 
-	databasePort := p.database.Connections().DefaultPort()
-	if p.databasePort != nil {
-		databasePort = awsec2.Port_Tcp(p.databasePort)
-	}
-	srv.DatabaseProxy.Connections().AllowTo(p.database, databasePort, jsii.String("The database, from the privaterdsapi RDS Proxy only"))
+	// CDK's DatabaseProxy writes the proxy's rule to the database itself (the proxy's
+	// egress and the database's ingress, on the database's port): TestProxyTemplate
+	// checks both, and that the proxy's group has no other rule.
 
 	s := *p.serviceSettings
 	s.database, s.databaseGroups, s.databaseSecret, s.databaseHost = srv.DatabaseProxy, nil, nil, nil
@@ -271,4 +269,30 @@ func (srv *ApiService) grantTaskConnect(p *settings) {
 			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})},
 	}))
+}
+
+// rotationCheck warns, at synthesis (a rotation may be added after the construct), when
+// the secret injected into the tasks has a rotation schedule: ECS reads it once, at task
+// start, so a rotation breaks new connections of running tasks until they are replaced.
+type rotationCheck struct {
+	s      *ApiService
+	warned bool
+}
+
+// Validate implements constructs.IValidation; it only warns.
+func (v *rotationCheck) Validate() *[]*string {
+	p := v.s.settings
+	if v.warned || p.databaseSecret == nil || p.iam != nil {
+		return &[]*string{}
+	}
+	for _, c := range *p.databaseSecret.Node().Children() {
+		if _, ok := c.(awssecretsmanager.RotationSchedule); ok {
+			v.warned = true
+			warn(v.s.Construct, "privaterdsapi:rotatedSecret",
+				"DatabaseSecret has a rotation schedule, but ECS injects DB_PASSWORD once, when a task starts: after each rotation, new database connections of running tasks fail until the tasks are replaced. "+
+					"Use DatabaseIamAuth (no password), let the app read the secret again on an authentication failure (grant the task role read on it), or redeploy the service after each rotation (README, \"Rotated secrets\").")
+			break
+		}
+	}
+	return &[]*string{}
 }

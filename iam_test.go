@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/jsii-runtime-go"
@@ -265,5 +266,49 @@ func TestIamAuthImported(t *testing.T) {
 	env, secrets := containerEnv(t, syn)
 	if env["DB_HOST"] != "orders.abc.eu-west-1.rds.amazonaws.com" || env["DB_PORT"] != "5432" || env["DB_USER"] != "orders_app" || len(secrets) > 0 {
 		t.Errorf("env %v secrets %v", env, secrets)
+	}
+}
+
+// TestRotatedSecret: rotation on an injected DatabaseSecret is warned about at synthesis
+// (the tasks read the password once); the same stack with IAM authentication is not,
+// and the secret's read grant a user adds for an app that reads it again lands on the
+// task role, with the secretsmanager endpoint the injection already needs.
+func TestRotatedSecret(t *testing.T) {
+	build := func(iam bool) (*synthesized, awscdk.Stack) {
+		app := awscdk.NewApp(nil)
+		s := awscdk.NewStack(app, jsii.String("Rotated"), nil)
+		network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+		db := scenarios.Postgres(s, network.Vpc)
+		p := &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: network.Vpc, Database: db}
+		if iam {
+			p.DatabaseIamAuth, p.DatabaseUser = jsii.Bool(true), jsii.String("orders_app")
+		} else {
+			p.DatabaseSecret = db.Secret()
+		}
+		api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), p)
+		db.AddRotationSingleUser(&awsrds.RotationSingleUserOptions{VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED}})
+		if !iam {
+			db.Secret().GrantRead(api.TaskDefinition.TaskRole(), nil)
+		}
+		return synthesize(t, "Rotated", &scenarios.Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}}), s
+	}
+	warned := func(s awscdk.Stack) bool {
+		return catch(func() {
+			assertions.Annotations_FromStack(s).HasWarning(jsii.String("/Rotated/Api"), assertions.Match_StringLikeRegexp(jsii.String("rotation schedule")))
+		}) == nil
+	}
+	secret, stack := build(false)
+	if !warned(stack) {
+		t.Error("a rotated DatabaseSecret must be warned about")
+	}
+	got := strings.Join(statements(t, secret, "ApiTaskDefinitionTaskRole"), "\n")
+	if !strings.Contains(got, "secretsmanager:GetSecretValue") {
+		t.Errorf("the user's GrantRead on the task role: %v", got)
+	}
+	if !slices.ContainsFunc(interfaceEndpoints(secret), func(e string) bool { return strings.Contains(e, "secretsmanager") }) {
+		t.Error("the secretsmanager endpoint must exist with DatabaseSecret")
+	}
+	if _, stack := build(true); warned(stack) {
+		t.Error("no warning with IAM authentication")
 	}
 }

@@ -452,6 +452,7 @@ func (a *PrivateRdsApi) newService(s *ApiService) {
 		a.addRoutes(s, p) // gateway.go
 	}
 	a.Services = append(a.Services, s)
+	s.Node().AddValidation(&rotationCheck{s: s}) // iam.go
 }
 
 // first says whether s is the API's first service, whose node is the API's.
