@@ -69,6 +69,9 @@ func checkIamProps(p *ServiceProps, add adder) {
 	if proxy && p.DatabaseHost != nil {
 		add(ProblemConflict, "DatabaseProxy and DatabaseHost", "with DatabaseProxy, DB_HOST is the proxy's endpoint: remove DatabaseHost")
 	}
+	if proxy && p.DatabasePort != nil {
+		add(ProblemConflict, "DatabaseProxy and DatabasePort", "with DatabaseProxy, DB_PORT is the proxy's (its engine family's port), and the proxy reaches the database on the database's own port: remove DatabasePort")
+	}
 	if proxy && p.DatabaseResourceId != nil {
 		add(ProblemConflict, "DatabaseProxy and DatabaseResourceId", "with DatabaseProxy, the task role is granted rds-db:connect on the proxy: remove DatabaseResourceId")
 	}

@@ -231,6 +231,17 @@ func TestIamAuthErrors(t *testing.T) {
 		{"a proxy with DatabaseHost", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
 			p.Database, p.DatabaseProxy, p.DatabaseHost = pg(s, vpc), jsii.Bool(true), jsii.String("db.example")
 		}, privaterdsapi.ProblemConflict, "DatabaseProxy and DatabaseHost"},
+		{"a proxy with DatabasePort", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseProxy, p.DatabasePort = pg(s, vpc), jsii.Bool(true), jsii.Number(5432)
+		}, privaterdsapi.ProblemConflict, "DatabaseProxy and DatabasePort"},
+		{"a proxy for an engine without RDS Proxy", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseProxy, p.DatabaseSecret = awsrds.NewDatabaseInstance(s, jsii.String("Oracle"), &awsrds.DatabaseInstanceProps{
+				Engine:       awsrds.DatabaseInstanceEngine_OracleSe2(&awsrds.OracleSe2InstanceEngineProps{Version: awsrds.OracleEngineVersion_VER_19_0_0_0_2020_04_R1()}),
+				Vpc:          vpc,
+				VpcSubnets:   &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+				LicenseModel: awsrds.LicenseModel_BRING_YOUR_OWN_LICENSE,
+			}), jsii.Bool(true), nil
+		}, privaterdsapi.ProblemProxyEngine, "DatabaseProxy"},
 		{"DB_USER in Environment", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
 			p.Database, p.Environment = pg(s, vpc), &map[string]*string{"DB_USER": jsii.String("x")}
 		}, privaterdsapi.ProblemReservedVariable, "Environment"},
@@ -310,5 +321,41 @@ func TestRotatedSecret(t *testing.T) {
 	}
 	if _, stack := build(true); warned(stack) {
 		t.Error("no warning with IAM authentication")
+	}
+}
+
+// TestProxyWithSecret: with DatabaseSecret, the proxy authenticates to the database with
+// the secret (no end-to-end IAM), and the secret never reaches the tasks: no ECS secret,
+// no read on the execution role, no secretsmanager endpoint for them.
+func TestProxyWithSecret(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	s := awscdk.NewStack(app, jsii.String("ProxySecret"), nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := scenarios.Postgres(s, network.Vpc)
+	api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+		Image: scenarios.Image(s), Vpc: network.Vpc, Database: db, DatabaseSecret: db.Secret(),
+		DatabaseIamAuth: jsii.Bool(true), DatabaseUser: jsii.String("orders_app"), DatabaseProxy: jsii.Bool(true),
+	})
+	syn := synthesize(t, "ProxySecret", &scenarios.Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}})
+	proxy := syn.only(t, "AWS::RDS::DBProxy", "ApiDatabaseProxy")
+	if proxy.props["DefaultAuthScheme"] != nil || len(asList(proxy.props["Auth"])) != 1 {
+		t.Errorf("proxy: want the secret as its only credential, got %v / %v", proxy.props["DefaultAuthScheme"], proxy.props["Auth"])
+	}
+	env, secrets := containerEnv(t, syn)
+	if len(secrets) > 0 || env["DB_HOST"] != proxy.id+".Endpoint" {
+		t.Errorf("env %v secrets %v", env, secrets)
+	}
+	for _, st := range statements(t, syn, "ApiTaskDefinitionExecutionRole") {
+		if strings.Contains(st, "secretsmanager") {
+			t.Errorf("execution role reads the proxy's secret: %s", st)
+		}
+	}
+	for _, e := range interfaceEndpoints(syn) {
+		if strings.Contains(e, "secretsmanager") {
+			t.Errorf("no secretsmanager endpoint for the tasks: %v", e)
+		}
+	}
+	if !slices.ContainsFunc(statements(t, syn, "ApiDatabaseProxyRole"), func(st string) bool { return strings.Contains(st, "secretsmanager:GetSecretValue") }) {
+		t.Error("the proxy's role must read the secret")
 	}
 }

@@ -265,7 +265,8 @@ type ServiceProps struct {
 	// an instance or cluster of the app (an imported one, a proxy, Connections: create the
 	// proxy yourself and pass it as Database with DatabaseIamAuth), ProblemProxyEngine for
 	// an engine RDS Proxy does not support (CDK knows no engine family for it: Oracle,
-	// Db2), ProblemRequires without DatabaseIamAuth, ProblemConflict with DatabaseHost.
+	// Db2), ProblemRequires without DatabaseIamAuth, ProblemConflict with DatabaseHost or
+	// DatabasePort.
 	//
 	// Default: false; the tasks connect to Database directly.
 	DatabaseProxy *bool
