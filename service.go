@@ -453,7 +453,9 @@ func (a *PrivateRdsApi) newService(s *ApiService) {
 		a.addRoutes(s, p) // gateway.go
 	}
 	a.Services = append(a.Services, s)
-	s.Node().AddValidation(&rotationCheck{s: s}) // iam.go
+	if s.settings.databaseSecret != nil && s.settings.iam == nil {
+		s.Node().AddValidation(&rotationCheck{s: s}) // iam.go
+	}
 }
 
 // first says whether s is the API's first service, whose node is the API's.
