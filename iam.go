@@ -137,6 +137,9 @@ func checkIam(p *ServiceProps) []PropError {
 	case awsrds.IDatabaseInstance, awsrds.IDatabaseCluster:
 		owned = *awscdk.Resource_IsOwnedResource(p.Database.(constructs.IConstruct))
 	}
+	if owned && iamAuthentication(p.Database) == "off" {
+		out = append(out, PropError{ProblemConflict, "DatabaseIamAuth", "Database has IAM authentication turned off (IamAuthentication: false): remove that, or use DatabaseSecret"})
+	}
 	if proxy {
 		switch {
 		case !owned:
@@ -219,6 +222,7 @@ func (srv *ApiService) withProxy(p *settings) *settings {
 		// End-to-end IAM: the proxy connects as the task's user with its own role.
 		props.DefaultAuthScheme = awsrds.DefaultAuthScheme_IAM_AUTH
 		grantConnect(p.database, role, p.iam.user)
+		enableClusterIam(p.database)
 	}
 	srv.DatabaseProxy = awsrds.NewDatabaseProxy(srv.Construct, jsii.String("DatabaseProxy"), props)
 	// CDK names the proxy after its construct id ("DatabaseProxy"): a physical name that
@@ -261,6 +265,7 @@ func (srv *ApiService) grantTaskConnect(p *settings) {
 	role := srv.TaskDefinition.TaskRole()
 	if p.iam.resourceId == nil {
 		grantConnect(p.database, role, p.iam.user)
+		enableClusterIam(p.database)
 		return
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -298,4 +303,44 @@ func (v *rotationCheck) Validate() *[]*string {
 		}
 	}
 	return &[]*string{}
+}
+
+// iamAuthentication says whether an RDS instance or cluster of the app has IAM database
+// authentication "on", "off" (set false) or "" (not set, or unknown), as its
+// CloudFormation resource will say.
+func iamAuthentication(database any) string {
+	var v any
+	jsiiPanic(func() {
+		c, ok := database.(constructs.IConstruct)
+		if !ok {
+			return
+		}
+		switch cfn := c.Node().DefaultChild().(type) {
+		case awsrds.CfnDBInstance:
+			v = awscdk.Stack_Of(c).Resolve(cfn.EnableIamDatabaseAuthentication())
+		case awsrds.CfnDBCluster:
+			v = awscdk.Stack_Of(c).Resolve(cfn.EnableIamDatabaseAuthentication())
+		}
+	})
+	switch v {
+	case true:
+		return "on"
+	case false:
+		return "off"
+	}
+	return ""
+}
+
+// enableClusterIam turns IAM database authentication on for a cluster of the app, as
+// CDK's GrantConnect does for an instance but not for a cluster (aws-cdk-lib 2.277.0:
+// the cluster's EnableIAMDatabaseAuthentication stays unset, and connections with a
+// token would be refused). RDS applies it to a running cluster without replacement.
+func enableClusterIam(database any) {
+	d, ok := database.(awsrds.IDatabaseCluster)
+	if !ok || !*awscdk.Resource_IsOwnedResource(d) || iamAuthentication(d) != "" {
+		return
+	}
+	if cfn, ok := d.Node().DefaultChild().(awsrds.CfnDBCluster); ok {
+		cfn.SetEnableIamDatabaseAuthentication(true)
+	}
 }

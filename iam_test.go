@@ -242,6 +242,14 @@ func TestIamAuthErrors(t *testing.T) {
 				LicenseModel: awsrds.LicenseModel_BRING_YOUR_OWN_LICENSE,
 			}), jsii.Bool(true), nil
 		}, privaterdsapi.ProblemProxyEngine, "DatabaseProxy"},
+		{"an instance with IAM authentication off", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database = awsrds.NewDatabaseInstance(s, jsii.String("NoIam"), &awsrds.DatabaseInstanceProps{
+				Engine:            awsrds.DatabaseInstanceEngine_Postgres(&awsrds.PostgresInstanceEngineProps{Version: awsrds.PostgresEngineVersion_VER_17_9()}),
+				Vpc:               vpc,
+				VpcSubnets:        &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+				IamAuthentication: jsii.Bool(false),
+			})
+		}, privaterdsapi.ProblemConflict, "DatabaseIamAuth"},
 		{"DB_USER in Environment", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
 			p.Database, p.Environment = pg(s, vpc), &map[string]*string{"DB_USER": jsii.String("x")}
 		}, privaterdsapi.ProblemReservedVariable, "Environment"},
@@ -357,5 +365,43 @@ func TestProxyWithSecret(t *testing.T) {
 	}
 	if !slices.ContainsFunc(statements(t, syn, "ApiDatabaseProxyRole"), func(st string) bool { return strings.Contains(st, "secretsmanager:GetSecretValue") }) {
 		t.Error("the proxy's role must read the secret")
+	}
+}
+
+// TestIamAuthAddedServiceWithAuroraProxy: an added service takes the same props
+// (ServiceProps twins): an Aurora PostgreSQL cluster behind its own proxy, whose
+// grants name the cluster's resource id and the proxy, and whose cluster gets IAM
+// authentication on.
+func TestIamAuthAddedServiceWithAuroraProxy(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	s := awscdk.NewStack(app, jsii.String("Aurora"), nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	cluster := awsrds.NewDatabaseCluster(s, jsii.String("Cluster"), &awsrds.DatabaseClusterProps{
+		Engine:     awsrds.DatabaseClusterEngine_AuroraPostgres(&awsrds.AuroraPostgresClusterEngineProps{Version: awsrds.AuroraPostgresEngineVersion_VER_16_4()}),
+		Vpc:        network.Vpc,
+		VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED},
+		Writer:     awsrds.ClusterInstance_Provisioned(jsii.String("Writer"), &awsrds.ProvisionedClusterInstanceProps{InstanceType: awsec2.InstanceType_Of(awsec2.InstanceClass_T4G, awsec2.InstanceSize_MEDIUM)}),
+	})
+	api := privaterdsapi.NewPrivateRdsApi(s, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(s), Vpc: network.Vpc})
+	orders := api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{
+		PathPrefix: jsii.String("/orders"), Image: scenarios.Image(s), Database: cluster,
+		DatabaseIamAuth: jsii.Bool(true), DatabaseUser: jsii.String("orders"), DatabaseProxy: jsii.Bool(true),
+	})
+	if orders.DatabaseProxy == nil || api.DatabaseProxy != nil {
+		t.Fatal("the added service has the proxy, the first service none")
+	}
+	syn := synthesize(t, "Aurora", &scenarios.Built{Stack: s, Apis: []*privaterdsapi.PrivateRdsApi{api}})
+	syn.has(t, "AWS::RDS::DBCluster", map[string]any{"EnableIAMDatabaseAuthentication": true})
+	proxy := syn.only(t, "AWS::RDS::DBProxy", "ApiOrdersDatabaseProxy")
+	if proxy.props["DefaultAuthScheme"] != "IAM_AUTH" || proxy.props["EngineFamily"] != "POSTGRESQL" {
+		t.Errorf("proxy: %v", proxy.props)
+	}
+	role := statements(t, syn, "ApiOrdersDatabaseProxyRole")
+	if len(role) != 1 || !strings.Contains(role[0], "DBClusterResourceId") || !strings.Contains(role[0], "/orders") {
+		t.Errorf("proxy role: %v", role)
+	}
+	task := statements(t, syn, "ApiOrdersTaskDefinitionTaskRole")
+	if len(task) != 1 || !strings.Contains(task[0], proxy.id) {
+		t.Errorf("task role: %v", task)
 	}
 }

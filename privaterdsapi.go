@@ -351,9 +351,11 @@ type PrivateRdsApiProps struct {
 	// exists for it. The container gets DB_HOST, DB_PORT, DB_USER, DB_IAM_AUTH=true and
 	// DB_NAME (with DatabaseName), and no DB_PASSWORD; ECS sets AWS_REGION in every task
 	// (ECS developer guide, "Amazon ECS environment variables"). The task role gets
-	// rds-db:connect for DatabaseUser on exactly that database (its GrantConnect; on an
-	// instance made in the app this also turns the instance's IAM authentication on), or on
-	// the proxy with DatabaseProxy. The database user must exist and be allowed IAM
+	// rds-db:connect for DatabaseUser on exactly that database (its GrantConnect), or on
+	// the proxy with DatabaseProxy. An instance or cluster made in the app gets its IAM
+	// authentication turned on (EnableIAMDatabaseAuthentication; CDK's GrantConnect does it
+	// for an instance, the construct for a cluster); one with IamAuthentication: false is
+	// a ProblemConflict. The database user must exist and be allowed IAM
 	// authentication (PostgreSQL: GRANT rds_iam TO <user>; MySQL and MariaDB: CREATE USER
 	// ... IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'). Requires Database and
 	// DatabaseUser (ProblemRequired); refused with DatabaseSecret unless DatabaseProxy
