@@ -57,6 +57,14 @@ const (
 	// priceDashboardMonth is one CloudWatch dashboard for a month beyond the account's
 	// first three (free), which are the account's, not counted here.
 	priceDashboardMonth = "3.00"
+	// priceRdsProxyVcpuHour is RDS Proxy for one vCPU of the database's instances for an
+	// hour, billed for at least rdsProxyMinVcpus (provisioned instances; Aurora Serverless
+	// v2 is billed per ACU with a minimum of 8 ACUs, which the model does not count). As
+	// quoted on rdsProxyPriceQuoted from https://aws.amazon.com/rds/proxy/pricing/ by
+	// third-party write-ups (the AWS page itself could not be read here).
+	priceRdsProxyVcpuHour = "0.015"
+	rdsProxyMinVcpus      = 2
+	rdsProxyPriceQuoted   = "2026-11-30"
 
 	// defaultCostBefore is the default stack's fixed cost before issue 10 (endpoints, NLB,
 	// Fargate and Container Insights as the issue lists them): the default's infrastructure
@@ -64,6 +72,15 @@ const (
 	// exceed it.
 	defaultCostBefore = "76.74"
 )
+
+// rdsInstanceVcpus are the vCPUs of RDS instance classes (AWS's DB instance class
+// tables, as of 2026-11-30), for the RDS Proxy's price. A class not listed fails the
+// model: add it rather than count the proxy at $0.
+var rdsInstanceVcpus = map[string]int64{
+	"db.t3.micro": 2, "db.t3.small": 2, "db.t3.medium": 2, "db.t3.large": 2,
+	"db.t4g.micro": 2, "db.t4g.small": 2, "db.t4g.medium": 2, "db.t4g.large": 2,
+	"db.m7g.large": 2, "db.m7g.xlarge": 4, "db.r7g.large": 2, "db.r7g.xlarge": 4,
+}
 
 // costRow is one row of the README's cost table: a template and what of it is not the
 // construct's cost.
@@ -86,6 +103,20 @@ func costRows() []costRow {
 				"AWS::RDS::DBSubnetGroup":                     "the user's database",
 				"AWS::SecretsManager::Secret":                 "the database's generated secret",
 				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
+			}},
+		{label: "IAM authentication, no secret (`IamAuth`)", template: fromScenario("IamAuth"),
+			excluded: map[string]string{
+				"AWS::RDS::DBInstance":                        "the user's database",
+				"AWS::RDS::DBSubnetGroup":                     "the user's database",
+				"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
+				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
+			}},
+		{label: "RDS Proxy (`Proxy`)", template: fromScenario("Proxy"),
+			excluded: map[string]string{
+				"AWS::RDS::DBInstance":                        "the user's database",
+				"AWS::RDS::DBSubnetGroup":                     "the user's database",
+				"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
+				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
 			}},
 		{label: "Development profile (`Development`)", template: fromScenario("Development")},
 		{label: peerLabel, template: func(t *testing.T) map[string]any { return peer(t).json }},
@@ -134,11 +165,12 @@ type fixedCost struct {
 	natGateways    int
 	publicIpv4     int // EIPs, an internet-facing NLB's per-AZ addresses, tasks' public IPs
 	services       []fargateService
-	insights       int // Container Insights metrics
-	alarmMetrics   int // the metrics of the CloudWatch alarms
+	insights       int     // Container Insights metrics
+	proxyVcpus     []int64 // the billed vCPUs of each RDS Proxy
+	alarmMetrics   int     // the metrics of the CloudWatch alarms
 	dashboards     int
 
-	endpoints, nlb, nat, fargate, metrics, monitoring *big.Rat // monthly, exact
+	endpoints, nlb, nat, fargate, metrics, proxy, monitoring *big.Rat // monthly, exact
 }
 
 type fargateService struct {
@@ -150,7 +182,7 @@ type fargateService struct {
 }
 
 func (c *fixedCost) total() *big.Rat {
-	return sum(c.endpoints, c.nlb, c.nat, c.fargate, c.metrics, c.monitoring)
+	return sum(c.endpoints, c.nlb, c.nat, c.fargate, c.metrics, c.proxy, c.monitoring)
 }
 
 // noFixedCost are the resource types that cost nothing while idle: free, or billed per
@@ -182,6 +214,7 @@ var noFixedCost = map[string]string{
 	"AWS::ElasticLoadBalancingV2::TargetGroup":    "capacity units, per use",
 	"AWS::IAM::Policy":                            "free",
 	"AWS::IAM::Role":                              "free",
+	"AWS::RDS::DBProxyTargetGroup":                "priced with its proxy",
 	"AWS::Logs::LogGroup":                         "ingestion and storage, per GB",
 }
 
@@ -198,6 +231,7 @@ var priced = map[string]bool{
 	"AWS::ECS::ClusterCapacityProviderAssociations": true,
 	"AWS::CloudWatch::Alarm":                        true,
 	"AWS::CloudWatch::Dashboard":                    true,
+	"AWS::RDS::DBProxy":                             true,
 }
 
 // templateResource is a resource of a template given as parsed JSON.
@@ -323,6 +357,9 @@ func modelFixedCost(template map[string]any, excluded map[string]string) (*fixed
 	c.nat = sum(monthly(big.NewRat(int64(c.natGateways), 1), rat(priceNatGatewayHour)),
 		monthly(big.NewRat(int64(ipv4Addresses), 1), rat(pricePublicIpv4Hour)))
 	c.metrics = new(big.Rat).Mul(big.NewRat(int64(c.insights), 1), rat(priceCustomMetricMonth))
+	var proxyErr error
+	c.proxyVcpus, c.proxy, proxyErr = proxyCost(all, byType)
+	problems = append(problems, proxyErr)
 
 	for _, a := range byType["AWS::CloudWatch::Alarm"] {
 		// A single-metric alarm, or a metric math alarm billed per metric it reads.
@@ -350,6 +387,54 @@ func modelFixedCost(template map[string]any, excluded map[string]string) (*fixed
 	c.monitoring = sum(new(big.Rat).Mul(big.NewRat(int64(c.alarmMetrics), 1), rat(priceAlarmMetricMonth)),
 		new(big.Rat).Mul(big.NewRat(int64(c.dashboards), 1), rat(priceDashboardMonth)))
 	return c, errors.Join(problems...)
+}
+
+// proxyCost prices each RDS Proxy by the vCPUs of the instances of its target group (an
+// instance, or the instances of a cluster), at least rdsProxyMinVcpus. What it cannot
+// count (a class not in rdsInstanceVcpus, Aurora Serverless v2, a target outside the
+// template) is an error.
+func proxyCost(all map[string]templateResource, byType map[string][]templateResource) ([]int64, *big.Rat, error) {
+	var vcpus []int64
+	total := new(big.Rat)
+	var problems []error
+	for _, proxy := range byType["AWS::RDS::DBProxy"] {
+		var n int64
+		for _, tg := range byType["AWS::RDS::DBProxyTargetGroup"] {
+			if ref(tg.props["DBProxyName"]) != proxy.id {
+				continue
+			}
+			var instances []templateResource
+			for _, id := range asAnyList(tg.props["DBInstanceIdentifiers"]) {
+				instances = append(instances, all[ref(id)])
+			}
+			for _, cl := range asAnyList(tg.props["DBClusterIdentifiers"]) {
+				for _, i := range byType["AWS::RDS::DBInstance"] {
+					if ref(i.props["DBClusterIdentifier"]) == ref(cl) {
+						instances = append(instances, i)
+					}
+				}
+			}
+			for _, i := range instances {
+				class, _ := i.props["DBInstanceClass"].(string)
+				v, ok := rdsInstanceVcpus[class]
+				if !ok {
+					problems = append(problems, fmt.Errorf("%s: target %q of class %q: not in rdsInstanceVcpus (Aurora Serverless v2 is billed per ACU: not counted)", proxy.id, i.id, class))
+				}
+				n += v
+			}
+		}
+		if n < rdsProxyMinVcpus {
+			n = rdsProxyMinVcpus
+		}
+		vcpus = append(vcpus, n)
+		total.Add(total, monthly(big.NewRat(n, 1), rat(priceRdsProxyVcpuHour)))
+	}
+	return vcpus, total, errors.Join(problems...)
+}
+
+func asAnyList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 // fargateCost prices a service's tasks at its minimum capacity and tells whether they get
@@ -533,6 +618,10 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 	if c.insights > 0 {
 		insights = fmt.Sprintf("%d metrics", c.insights)
 	}
+	var proxies []string
+	for _, v := range c.proxyVcpus {
+		proxies = append(proxies, fmt.Sprintf("1 × %d vCPUs", v))
+	}
 	var monitoring []string
 	if c.alarmMetrics > 0 {
 		monitoring = append(monitoring, plural(c.alarmMetrics, "alarm metric"))
@@ -547,6 +636,7 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 		nat + ": " + dollars(c.nat),
 		orNone(fargate) + ": " + dollars(c.fargate),
 		insights + ": " + dollars(c.metrics),
+		orNone(proxies) + ": " + dollars(c.proxy),
 		orNone(monitoring) + ": " + dollars(c.monitoring),
 		"**" + dollars(c.total()) + "**",
 		roundTo(new(big.Rat).Quo(c.total(), peerTotal), 2) + "×",
@@ -554,7 +644,7 @@ func costCells(label string, c *fixedCost, peerTotal *big.Rat) []string {
 }
 
 var costHeader = []string{"Stack", "Interface endpoints × AZs", "NLB", "NAT gateways + public IPv4",
-	"Fargate at the minimum capacity", "Container Insights", "Alarms and dashboard", "Fixed cost a month", "vs the peer"}
+	"Fargate at the minimum capacity", "Container Insights", "RDS Proxy", "Alarms and dashboard", "Fixed cost a month", "vs the peer"}
 
 // priceRows renders the table of unit prices.
 func priceRows() [][]string {
@@ -572,6 +662,8 @@ func priceRows() [][]string {
 		{"Fargate x86, per vCPU / per GB", "$" + priceFargateX86VcpuHour + " / $" + priceFargateX86GbHour + " an hour"},
 		{"Fargate ARM64, per vCPU / per GB", "$" + priceFargateArmVcpuHour + " / $" + priceFargateArmGbHour + " an hour"},
 		{"Fargate Spot", "the on-demand price × " + fargateSpotFactor + " (about " + decimal(spotPercent) + "% off; an approximation)"},
+		{"RDS Proxy, per vCPU of the database's instances", fmt.Sprintf("$%s an hour, at least %d vCPUs (%s a month), as quoted on %s from aws.amazon.com/rds/proxy/pricing by third parties; Aurora Serverless v2 (per ACU): not counted",
+			priceRdsProxyVcpuHour, rdsProxyMinVcpus, dollars(monthly(big.NewRat(rdsProxyMinVcpus, 1), rat(priceRdsProxyVcpuHour))), rdsProxyPriceQuoted)},
 		{"Container Insights", fmt.Sprintf("%d custom metrics per service (an estimate) × $%s a month", insightsMetricsPerService, priceCustomMetricMonth)},
 		{"CloudWatch alarm (standard resolution), per metric it reads", "$" + priceAlarmMetricMonth + " a month (the account's first ten are free: not counted)"},
 		{"CloudWatch dashboard", "$" + priceDashboardMonth + " a month (the account's first three are free: not counted)"},
@@ -669,7 +761,7 @@ func TestCostModel(t *testing.T) {
 			resources: `"A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "x", "Period": 60}},
 				"B": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": [{"Expression": "m1 + m2"}, {"MetricStat": {"Period": 60}}, {"MetricStat": {"Period": 300}}]}},
 				"D": {"Type": "AWS::CloudWatch::Dashboard", "Properties": {}}`,
-			want: map[string]string{"cell": "3 alarm metrics + 1 dashboard: $3.30"}, cell: 6},
+			want: map[string]string{"cell": "3 alarm metrics + 1 dashboard: $3.30"}, cell: 7},
 		{name: "a high resolution alarm",
 			resources: `"A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "x", "Period": 10}}`, wantErr: "high resolution"},
 		{name: "an unknown resource type",

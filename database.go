@@ -63,8 +63,11 @@ func addDatabaseVariables(p *settings, environment map[string]*string, secrets m
 	if p.databaseName != nil {
 		environment["DB_NAME"] = p.databaseName
 	}
+	if p.iam != nil { // iam.go: no password, the user as a plain variable
+		environment["DB_USER"], environment["DB_IAM_AUTH"] = p.iam.user, jsii.String("true")
+	}
 	var field func(key string) awsecs.Secret
-	if p.databaseSecret != nil {
+	if p.databaseSecret != nil && p.iam == nil {
 		field = func(key string) awsecs.Secret {
 			return awsecs.Secret_FromSecretsManager(p.databaseSecret, jsii.String(key))
 		}

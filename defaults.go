@@ -133,6 +133,7 @@ type serviceSettings struct {
 	secretsKeys    []awskms.IKey
 	databaseHost   *string
 	databaseName   *string
+	iam            *iamSettings // nil: no DatabaseIamAuth (iam.go)
 
 	minCapacity, maxCapacity, targetCpu float64 // may be numeric tokens
 	grace, deregistration               awscdk.Duration
@@ -221,6 +222,7 @@ func resolveService(p *ServiceProps, d durations, listenerPort float64) *service
 		secretsKeys:    derefOrNil(p.SecretsEncryptionKeys),
 		databaseHost:   p.DatabaseHost,
 		databaseName:   p.DatabaseName,
+		iam:            resolveIam(p), // iam.go
 		minCapacity:    orDefault(p.MinCapacity, DefaultMinCapacity),
 		maxCapacity:    orDefault(p.MaxCapacity, DefaultMaxCapacity),
 		targetCpu:      orDefault(p.TargetCpuUtilizationPercent, DefaultTargetCpuUtilizationPercent),

@@ -541,7 +541,7 @@ func (srv *ApiService) endpointServices(p *settings) []endpointService {
 		{"ecr.dkr", awsec2.InterfaceVpcEndpointAwsService_ECR_DOCKER},
 		{"logs", awsec2.InterfaceVpcEndpointAwsService_CLOUDWATCH_LOGS},
 	}
-	secretsManager, ssm := p.databaseSecret != nil, false
+	secretsManager, ssm := p.databaseSecret != nil && p.iam == nil, false // with IAM, the secret is the proxy's (iam.go)
 	for _, name := range slices.Sorted(maps.Keys(p.secrets)) {
 		switch srv.secretSource(name, p.secrets[name]) {
 		case fromSsm:

@@ -55,6 +55,7 @@ func (a *PrivateRdsApi) buildCluster(p *settings, logGroup awslogs.LogGroup) {
 
 // buildTask creates the task definition, the container and the Fargate service.
 func (srv *ApiService) buildTask(p *settings) {
+	p = srv.withProxy(p) // iam.go: with DatabaseProxy, the tasks' database is the proxy
 	scratch := scratchVolumes(p)
 	srv.TaskDefinition = awsecs.NewFargateTaskDefinition(srv.Construct, jsii.String("TaskDefinition"), &awsecs.FargateTaskDefinitionProps{
 		Cpu:             jsii.Number(p.cpu),
@@ -135,7 +136,8 @@ func (srv *ApiService) buildTask(p *settings) {
 	srv.connections.AllowFrom(srv.api.LoadBalancer, awsec2.Port_Tcp(jsii.Number(p.containerPort)),
 		jsii.String("Traffic and health checks from the load balancer"))
 
-	srv.connectDatabase(p) // database.go
+	srv.connectDatabase(p)  // database.go
+	srv.grantTaskConnect(p) // iam.go
 
 	srv.Scaling = srv.Service.AutoScaleTaskCount(&awsapplicationautoscaling.EnableScalingProps{
 		MinCapacity: jsii.Number(p.minCapacity),

@@ -34,6 +34,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awselasticloadbalancingv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -333,8 +334,9 @@ type PrivateRdsApiProps struct {
 	// (kms:ViaService secretsmanager.<region>.amazonaws.com).
 	//
 	// Default: none; the construct injects no credentials. The application then gets them
-	// another way: IAM database authentication (the task role signs a token; grant it with
-	// the database's GrantConnect on api.TaskDefinition.TaskRole()) or its own Secrets.
+	// another way: IAM database authentication (DatabaseIamAuth) or its own Secrets. With
+	// DatabaseIamAuth it is refused (ProblemConflict), except with DatabaseProxy, where it
+	// is the proxy's credential to the database and is not injected.
 	DatabaseSecret awssecretsmanager.ISecret
 	// DatabaseHost is the database's host name, set as DB_HOST, with or without
 	// DatabaseSecret.
@@ -345,6 +347,67 @@ type PrivateRdsApiProps struct {
 	//
 	// Default: none; DB_NAME is not set.
 	DatabaseName *string
+	// DatabaseIamAuth makes the tasks connect to the database as DatabaseUser with IAM
+	// database authentication: the app signs a 15-minute token with the task role's
+	// credentials for each new connection (locally: no VPC endpoint), and no password
+	// exists for it. The container gets DB_HOST, DB_PORT, DB_USER, DB_IAM_AUTH=true and
+	// DB_NAME (with DatabaseName), and no DB_PASSWORD; ECS sets AWS_REGION in every task
+	// (ECS developer guide, "Amazon ECS environment variables"). The task role gets
+	// rds-db:connect for DatabaseUser on exactly that database (its GrantConnect), or on
+	// the proxy with DatabaseProxy. An instance or cluster made in the app gets its IAM
+	// authentication turned on (EnableIAMDatabaseAuthentication; CDK's GrantConnect does it
+	// for an instance, the construct for a cluster); one with IamAuthentication: false is
+	// a ProblemConflict. The database user must exist and be allowed IAM
+	// authentication (PostgreSQL: GRANT rds_iam TO <user>; MySQL and MariaDB: CREATE USER
+	// ... IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'). Requires Database and
+	// DatabaseUser (ProblemRequired); refused with DatabaseSecret unless DatabaseProxy
+	// (ProblemConflict), and for engines without IAM database authentication where the
+	// engine is known (ProblemIamAuthEngine: Oracle, SQL Server, Db2, MariaDB before
+	// 10.11; RDS User Guide, "Supported Regions and DB engines for IAM database
+	// authentication"). An imported database needs DatabaseResourceId unless it was
+	// imported with its resource ID.
+	//
+	// Default: false.
+	DatabaseIamAuth *bool
+	// DatabaseUser is the database user the tasks connect as with DatabaseIamAuth, set as
+	// DB_USER. Only with DatabaseIamAuth (ProblemRequires).
+	//
+	// Default: none; required with DatabaseIamAuth.
+	DatabaseUser *string
+	// DatabaseResourceId is the resource ID of an imported Database for the task role's
+	// rds-db:connect grant: the DbiResourceId of an instance ("db-" and 26 characters,
+	// `aws rds describe-db-instances --db-instance-identifier NAME --query
+	// 'DBInstances[0].DbiResourceId'`), or the DbClusterResourceId of a cluster
+	// ("cluster-...", `aws rds describe-db-clusters --db-cluster-identifier NAME --query
+	// 'DBClusters[0].DbClusterResourceId'`); not the instance or cluster identifier. Only
+	// with DatabaseIamAuth, without DatabaseProxy, and for a Database whose resource ID
+	// the construct cannot read (ProblemConflict otherwise): an imported instance or
+	// cluster, or awsec2.NewConnections (which also needs DatabaseHost).
+	//
+	// Default: the database's own (InstanceResourceId, ClusterResourceIdentifier, or the
+	// proxy's ARN); ProblemRequired where it has none.
+	DatabaseResourceId *string
+	// DatabaseProxy puts an RDS Proxy (awsrds.DatabaseProxy, the service's DatabaseProxy
+	// field) between the tasks and Database, an RDS instance or cluster made in the app,
+	// in the API's subnets: TLS required, IAM authentication from the tasks (so it needs
+	// DatabaseIamAuth), DB_HOST its endpoint, DB_PORT the engine family's port (the proxy
+	// listens on 3306 for MySQL and MariaDB, 5432 for PostgreSQL, 1433 for SQL Server).
+	// To the database, the proxy authenticates with end-to-end IAM
+	// (awsrds.DefaultAuthScheme_IAM_AUTH, MySQL, MariaDB and PostgreSQL: no secret at all;
+	// the proxy's role gets rds-db:connect for DatabaseUser on the database, whose IAM
+	// authentication GrantConnect turns on), or, with DatabaseSecret, with that secret,
+	// which is then the proxy's only (never injected into the container). Security groups:
+	// the tasks reach the proxy on its port, the proxy reaches the database on the
+	// database's port, nothing else. Proxies are billed per vCPU of the database's
+	// instances (see README, Cost). Errors: ProblemProxyTarget for a Database that is not
+	// an instance or cluster of the app (an imported one, a proxy, Connections: create the
+	// proxy yourself and pass it as Database with DatabaseIamAuth), ProblemProxyEngine for
+	// an engine RDS Proxy does not support (CDK knows no engine family for it: Oracle,
+	// Db2), ProblemRequires without DatabaseIamAuth, ProblemConflict with DatabaseHost or
+	// DatabasePort.
+	//
+	// Default: false; the tasks connect to Database directly.
+	DatabaseProxy *bool
 
 	// DeploymentStrategy is how ECS replaces the service's tasks on a deployment:
 	// awsecs.DeploymentStrategy_ROLLING, or awsecs.DeploymentStrategy_BLUE_GREEN (ECS's
@@ -594,6 +657,8 @@ type PrivateRdsApi struct {
 	Service awsecs.FargateService
 	// Scaling is the service's task count scaling.
 	Scaling awsecs.ScalableTaskCount
+	// DatabaseProxy is the first service's RDS Proxy; nil unless Props.DatabaseProxy.
+	DatabaseProxy awsrds.DatabaseProxy
 
 	// RestApi is the API Gateway REST API.
 	RestApi awsapigateway.RestApi
@@ -668,6 +733,7 @@ func NewPrivateRdsApi(scope constructs.Construct, id *string, props *PrivateRdsA
 	this.ServiceSecurityGroup, this.Listener, this.TargetGroup = first.ServiceSecurityGroup, first.Listener, first.TargetGroup
 	this.TaskDefinition, this.Container, this.LogGroup = first.TaskDefinition, first.Container, first.LogGroup
 	this.Service, this.Scaling = first.Service, first.Scaling
+	this.DatabaseProxy = first.DatabaseProxy
 	this.suppressSharedFindings(p) // nag.go
 	this.buildApi(p)               // gateway.go
 	this.buildOperations(p)        // alarms.go, dashboard.go

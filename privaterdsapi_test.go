@@ -471,12 +471,17 @@ func TestDatabaseSecretIsInjectedNotPlain(t *testing.T) {
 		t.Errorf("ImportedDatabase secrets: %v, want only DB_USER and DB_PASSWORD", secrets)
 	}
 
-	// No credential ever in plain environment.
+	// No credential ever in plain environment. With IAM authentication (DB_IAM_AUTH=true)
+	// the user name is no credential: the token is.
 	for _, sc := range allScenarios(t) {
 		for _, td := range sc.resources("AWS::ECS::TaskDefinition") {
 			for _, c := range asList(td.props["ContainerDefinitions"]) {
+				iam := false
 				for _, e := range asList(c["Environment"]) {
-					if name := e["Name"].(string); strings.Contains(name, "PASSWORD") || name == "DB_USER" {
+					iam = iam || (e["Name"] == "DB_IAM_AUTH" && e["Value"] == "true")
+				}
+				for _, e := range asList(c["Environment"]) {
+					if name := e["Name"].(string); strings.Contains(name, "PASSWORD") || (name == "DB_USER" && !iam) {
 						t.Errorf("%s: %s in plain environment", sc.name, name)
 					}
 				}

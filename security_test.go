@@ -43,6 +43,8 @@ func groupRole(id string) string {
 	switch {
 	case strings.Contains(id, "ServiceSecurityGroup"):
 		return "tasks"
+	case strings.Contains(id, "DatabaseProxySecurityGroup"):
+		return "proxy"
 	case strings.Contains(id, "LoadBalancerSecurityGroup"):
 		return "nlb"
 	case strings.Contains(id, "VpcLinkSecurityGroup"):
@@ -69,6 +71,8 @@ func portLabel(group, peer string, r rule) string {
 		return "443"
 	case group == "database" || peer == "database":
 		return "database port"
+	case group == "proxy" || peer == "proxy":
+		return "proxy port"
 	case group == "vpclink" || peer == "vpclink":
 		return "listener port"
 	case group == "tasks" || peer == "tasks":
@@ -140,6 +144,8 @@ func roleKind(id string) string {
 		return "account role"
 	case strings.Contains(id, "TaskRole"):
 		return "task role"
+	case strings.Contains(id, "DatabaseProxyRole"):
+		return "proxy role"
 	}
 	return id
 }

@@ -99,6 +99,16 @@ const (
 	// those endpoints lack one: list the services they have in ExistingEndpoints.Services,
 	// so that the construct creates the others.
 	ProblemMissingEndpoint ProblemCode = "MissingEndpoint"
+	// ProblemIamAuthEngine: DatabaseIamAuth with a database whose engine has no IAM
+	// database authentication (Oracle, SQL Server, Db2, MariaDB before 10.11).
+	ProblemIamAuthEngine ProblemCode = "IamAuthEngine"
+	// ProblemProxyEngine: DatabaseProxy with a database whose engine RDS Proxy does not
+	// support (CDK knows no engine family for it: Oracle, Db2).
+	ProblemProxyEngine ProblemCode = "ProxyEngine"
+	// ProblemProxyTarget: DatabaseProxy with a Database the construct cannot attach a
+	// proxy to (an imported instance or cluster, a proxy, Connections): create the proxy
+	// yourself and pass it as Database.
+	ProblemProxyTarget ProblemCode = "ProxyTarget"
 )
 
 // PropError is one invalid prop and what is allowed instead.
@@ -584,6 +594,9 @@ func checkVariables(p *ServiceProps, api *PrivateRdsApiProps, _ durations, add a
 	for _, k := range databaseVariables(p.Database, p.DatabaseSecret != nil, p.DatabaseHost != nil, p.DatabasePort != nil, p.DatabaseName != nil) { // database.go
 		reserved[k] = true
 	}
+	for _, k := range iamVariables(p) { // iam.go
+		reserved[k] = true
+	}
 	var env map[string]*string
 	if p.Environment != nil {
 		env = *p.Environment
@@ -660,6 +673,7 @@ func checkDatabase(p *ServiceProps, _ *PrivateRdsApiProps, _ durations, add adde
 	if p.Database == nil && p.DatabaseSecurityGroups != nil {
 		add(ProblemRequires, "DatabaseSecurityGroups", "applies only with Database")
 	}
+	checkIamProps(p, add) // iam.go
 }
 
 // checkConstructs validates the props that need the jsii runtime: the VPC's subnets, the
@@ -683,6 +697,7 @@ func checkServiceConstructs(p *ServiceProps, api *PrivateRdsApiProps) []PropErro
 		}
 	}
 	out = append(out, checkDatabaseEndpoint(p)...) // database.go
+	out = append(out, checkIam(p)...)              // iam.go
 	if g := p.DatabaseSecurityGroups; p.Database != nil && g != nil {
 		if c := p.Database.Connections(); c != nil && c.SecurityGroups() != nil && len(*c.SecurityGroups()) > 0 {
 			out = append(out, PropError{ProblemConflict, "Database and DatabaseSecurityGroups", "Database has its own security groups; remove DatabaseSecurityGroups"})

@@ -37,6 +37,10 @@ const (
 	// app (set by privaterdsapi), which serves /<stage>/items as /items (see README.md, "The
 	// stage name").
 	stageName = "prod"
+	// iamUser is the database user of the IAM variants (context databaseAuth=iam or
+	// proxy): CREATE USER app_iam; GRANT rds_iam TO app_iam; and its privileges on the
+	// database, made once as the master user.
+	iamUser = "app_iam"
 )
 
 // NewExampleStack builds the whole example in one stack.
@@ -76,7 +80,7 @@ func NewExampleStack(scope constructs.Construct, id string, props *awscdk.StackP
 	// 3. The API: API Gateway -> VPC link -> internal Network Load Balancer -> Fargate,
 	//    with the VPC endpoints the tasks need to pull the image, write logs and read
 	//    the secret without internet.
-	privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{
+	apiProps := &privaterdsapi.PrivateRdsApiProps{
 		// The image is built by `cdk deploy` from ./app (path relative to this directory,
 		// where cdk.json is) with your local Docker, and pushed to the CDK bootstrap ECR
 		// repository. The tasks run on X86_64 by default, so build for linux/amd64 also on
@@ -106,7 +110,19 @@ func NewExampleStack(scope constructs.Construct, id string, props *awscdk.StackP
 		// AWS Control Tower's CT.ECS.PR.3 asks. The root filesystem is read-only by default;
 		// the app writes no file.
 		User: jsii.String("65532:65532"),
-	})
+	}
+	// 4. Optionally, IAM database authentication instead of the password (README, "IAM
+	//    database authentication"): `cdk deploy -c databaseAuth=iam`, or
+	//    `-c databaseAuth=proxy` for an RDS Proxy in between. The app then signs a token per
+	//    connection as iamUser, which must exist first (see README).
+	switch stack.Node().TryGetContext(jsii.String("databaseAuth")) {
+	case "iam", "proxy":
+		apiProps.DatabaseSecret = nil
+		apiProps.DatabaseIamAuth = jsii.Bool(true)
+		apiProps.DatabaseUser = jsii.String(iamUser)
+		apiProps.DatabaseProxy = jsii.Bool(stack.Node().TryGetContext(jsii.String("databaseAuth")) == "proxy")
+	}
+	privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), apiProps)
 	// No CfnOutput is needed: the REST API already outputs its URL, which `cdk deploy`
 	// prints as PrivateRdsApiExample.ApiRestApiEndpoint4DEFB5CC (the suffix is a hash of
 	// the construct path "Api/RestApi/Endpoint", so it is the same on every deploy).

@@ -247,6 +247,14 @@ func rehearse(tm template, logf func(string, ...any)) (*deployment, error) {
 	for k, v := range d.Secrets {
 		env = append(env, k+"="+v)
 	}
+	if d.Env["DB_IAM_AUTH"] == "true" { // iam_rehearsal_test.go
+		extra, done, err := prepareIAM(d)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		env = append(env, extra...)
+	}
 	app, err := apptest.Start(appBin, work, env)
 	if err != nil {
 		return nil, err

@@ -102,6 +102,8 @@ func All() []Scenario {
 		{"AdoptedEndpoints", AdoptedEndpoints},
 		{"ThreeServices", ThreeServices},
 		{"BlueGreen", BlueGreen},
+		{"IamAuth", IamAuth},
+		{"Proxy", Proxy},
 	}
 }
 
@@ -117,6 +119,38 @@ func RdsInstance(app awscdk.App) *Built {
 		Database:       db,
 		DatabaseSecret: db.Secret(),
 		DatabaseName:   jsii.String("orders"),
+	})
+}
+
+// IamAuth is RdsInstance with IAM database authentication instead of the secret: the
+// tasks connect as orders_app with tokens, and no password reaches them.
+func IamAuth(app awscdk.App) *Built {
+	s := NewStack(app, "IamAuth", nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := Postgres(s, network.Vpc)
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:           Image(s),
+		Vpc:             network.Vpc,
+		Database:        db,
+		DatabaseName:    jsii.String("orders"),
+		DatabaseIamAuth: jsii.Bool(true),
+		DatabaseUser:    jsii.String("orders_app"),
+	})
+}
+
+// Proxy is IamAuth through an RDS Proxy with end-to-end IAM authentication.
+func Proxy(app awscdk.App) *Built {
+	s := NewStack(app, "Proxy", nil)
+	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
+	db := Postgres(s, network.Vpc)
+	return one(s, &privaterdsapi.PrivateRdsApiProps{
+		Image:           Image(s),
+		Vpc:             network.Vpc,
+		Database:        db,
+		DatabaseName:    jsii.String("orders"),
+		DatabaseIamAuth: jsii.Bool(true),
+		DatabaseUser:    jsii.String("orders_app"),
+		DatabaseProxy:   jsii.Bool(true),
 	})
 }
 
