@@ -17,11 +17,14 @@
 //	})
 //
 // This file is the table of contents: the props, the construct and the constructor that
-// wires the parts built in vpc.go, endpoints.go, nlb.go, fargate.go, gateway.go and, for
-// operations, alarms.go, dashboard.go and deployment.go. The
-// network, the endpoints, the load balancer, the cluster and the REST API are shared; each
-// service (service.go: ServiceProps, ApiService, AddService) has its own listener, target
-// group, task definition, log group, security group, Fargate service and routes.
+// wires the parts. What the services share: the network (vpc.go), the VPC endpoints
+// (endpoints.go, and existing_endpoints.go for those the VPC already has), the load
+// balancer (nlb.go), the cluster and the REST API (gateway.go). What each service has
+// (service.go: ServiceProps, ApiService, AddService): its listener and target group
+// (nlb.go), task definition and Fargate service (fargate.go), database access
+// (database.go, iam.go) and routes (gateway.go). Operations: alarms.go, dashboard.go,
+// deployment.go. Around them: defaults.go (every default), validation.go and agreement.go
+// (the checks), logs.go, nag.go (the cdk-nag suppressions).
 package privaterdsapi
 
 import (
