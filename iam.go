@@ -2,6 +2,7 @@ package privaterdsapi
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -75,7 +76,16 @@ func checkIamProps(p *ServiceProps, add adder) {
 	if proxy && p.DatabaseResourceId != nil {
 		add(ProblemConflict, "DatabaseProxy and DatabaseResourceId", "with DatabaseProxy, the task role is granted rds-db:connect on the proxy: remove DatabaseResourceId")
 	}
+	if v := p.DatabaseResourceId; v != nil && !isStringToken(*v) && !resourceIdPattern.MatchString(*v) {
+		add(ProblemFormat, "DatabaseResourceId", "must be the database's resource ID, which IAM names in rds-db:connect: an instance's DbiResourceId (\"db-\" and 26 letters and digits), a cluster's DbClusterResourceId (\"cluster-...\") or a proxy's ID (\"prx-...\"), not its identifier; got %q", *v)
+	}
 }
+
+// resourceIdPattern is the form of an RDS resource ID as rds-db:connect names it
+// (Amazon RDS User Guide, "Creating and using an IAM policy for IAM database access"):
+// "db-" for an instance, "cluster-" for an Aurora cluster, "prx-" for an RDS Proxy, then
+// upper-case letters and digits.
+var resourceIdPattern = regexp.MustCompile(`^(db|cluster|prx)-[A-Za-z0-9]+$`)
 
 // iamEngines are the engine types (awsrds IEngine.EngineType) with IAM database
 // authentication: RDS for MySQL, MariaDB (10.11 and later) and PostgreSQL, Aurora MySQL

@@ -222,6 +222,9 @@ func TestIamAuthErrors(t *testing.T) {
 		{"an imported instance without its resource ID", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
 			p.Database = imported(s, &awsrds.DatabaseInstanceAttributes{})
 		}, privaterdsapi.ProblemRequired, "DatabaseResourceId"},
+		{"the instance identifier given as its resource ID", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
+			p.Database, p.DatabaseResourceId = imported(s, &awsrds.DatabaseInstanceAttributes{}), jsii.String("orders")
+		}, privaterdsapi.ProblemFormat, "DatabaseResourceId"},
 		{"a resource ID for a database of the app", func(s awscdk.Stack, vpc awsec2.IVpc, p *privaterdsapi.PrivateRdsApiProps) {
 			p.Database, p.DatabaseResourceId = pg(s, vpc), jsii.String("db-ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 		}, privaterdsapi.ProblemConflict, "DatabaseResourceId"},

@@ -385,7 +385,9 @@ type PrivateRdsApiProps struct {
 	// 'DBClusters[0].DbClusterResourceId'`); not the instance or cluster identifier. Only
 	// with DatabaseIamAuth, without DatabaseProxy, and for a Database whose resource ID
 	// the construct cannot read (ProblemConflict otherwise): an imported instance or
-	// cluster, or awsec2.NewConnections (which also needs DatabaseHost).
+	// cluster, or awsec2.NewConnections (which also needs DatabaseHost). A value that is
+	// not of the form db-..., cluster-... or prx-... is ProblemFormat (an identifier
+	// there would make every connection fail at run time).
 	//
 	// Default: the database's own (InstanceResourceId, ClusterResourceIdentifier, or the
 	// proxy's ARN); ProblemRequired where it has none.
@@ -402,7 +404,9 @@ type PrivateRdsApiProps struct {
 	// which is then the proxy's only (never injected into the container). Security groups:
 	// the tasks reach the proxy on its port, the proxy reaches the database on the
 	// database's port, nothing else. Proxies are billed per vCPU of the database's
-	// instances (see README, Cost). Errors: ProblemProxyTarget for a Database that is not
+	// instances (see README, Cost), and each service with DatabaseProxy gets its own
+	// proxy: services that share a database share a proxy only if you create it yourself
+	// and pass it as their Database. Errors: ProblemProxyTarget for a Database that is not
 	// an instance or cluster of the app (an imported one, a proxy, Connections: create the
 	// proxy yourself and pass it as Database with DatabaseIamAuth), ProblemProxyEngine for
 	// an engine RDS Proxy does not support (CDK knows no engine family for it: Oracle,

@@ -413,3 +413,21 @@ func TestAddedServiceSynthesisChecks(t *testing.T) {
 		t.Errorf("synthesis: %v, want the service's problem", err)
 	}
 }
+
+// TestAddServiceTwiceWithOneId: a second service with an id in use fails with a
+// *ValidationError naming the id, not with CDK's raw duplicate-construct error.
+func TestAddServiceTwiceWithOneId(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Stack"), nil)
+	api := privaterdsapi.NewPrivateRdsApi(stack, jsii.String("Api"), &privaterdsapi.PrivateRdsApiProps{Image: scenarios.Image(stack)})
+	api.AddService(jsii.String("Orders"), &privaterdsapi.ServiceProps{PathPrefix: jsii.String("/orders"), Image: scenarios.Image(stack)})
+	for _, id := range []string{"Orders", "Cluster"} { // a service's id, and a part of the API's
+		err := catch(func() {
+			api.AddService(jsii.String(id), &privaterdsapi.ServiceProps{PathPrefix: jsii.String("/billing"), Image: scenarios.Image(stack)})
+		})
+		var verr *privaterdsapi.ValidationError
+		if !errors.As(err, &verr) || verr.Path != "Stack/Api/"+id || fmt.Sprint(problemsOf(err)) != fmt.Sprint([]problem{{privaterdsapi.ProblemConflict, "id"}}) {
+			t.Errorf("AddService(%q) again: %v, want a Conflict on id at Stack/Api/%s", id, err, id)
+		}
+	}
+}
