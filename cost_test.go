@@ -91,6 +91,15 @@ type costRow struct {
 	excluded map[string]string
 }
 
+// usersDatabase are the resources of a scenario's database, which are the user's cost, not
+// the construct's: the instance, its subnet group and its generated (master) secret.
+var usersDatabase = map[string]string{
+	"AWS::RDS::DBInstance":                        "the user's database",
+	"AWS::RDS::DBSubnetGroup":                     "the user's database",
+	"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
+	"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
+}
+
 func costRows() []costRow {
 	fromScenario := func(name string) func(t *testing.T) map[string]any {
 		return func(t *testing.T) map[string]any { return scenario(t, name).json }
@@ -98,42 +107,17 @@ func costRows() []costRow {
 	return []costRow{
 		{label: "Default (`Default`)", template: fromScenario("Default")},
 		{label: "With a database secret (`RdsInstance`)", template: fromScenario("RdsInstance"),
-			excluded: map[string]string{
-				"AWS::RDS::DBInstance":                        "the user's database",
-				"AWS::RDS::DBSubnetGroup":                     "the user's database",
-				"AWS::SecretsManager::Secret":                 "the database's generated secret",
-				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
-			}},
+			excluded: usersDatabase},
 		{label: "IAM authentication, no secret (`IamAuth`)", template: fromScenario("IamAuth"),
-			excluded: map[string]string{
-				"AWS::RDS::DBInstance":                        "the user's database",
-				"AWS::RDS::DBSubnetGroup":                     "the user's database",
-				"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
-				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
-			}},
+			excluded: usersDatabase},
 		{label: "RDS Proxy (`Proxy`)", template: fromScenario("Proxy"),
-			excluded: map[string]string{
-				"AWS::RDS::DBInstance":                        "the user's database",
-				"AWS::RDS::DBSubnetGroup":                     "the user's database",
-				"AWS::SecretsManager::Secret":                 "the database's generated (master) secret",
-				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated (master) secret",
-			}},
+			excluded: usersDatabase},
 		{label: "Development profile (`Development`)", template: fromScenario("Development")},
 		{label: peerLabel, template: func(t *testing.T) map[string]any { return peer(t).json }},
 		{label: "Three services (`ThreeServices`)", template: fromScenario("ThreeServices"),
-			excluded: map[string]string{
-				"AWS::RDS::DBInstance":                        "the user's database",
-				"AWS::RDS::DBSubnetGroup":                     "the user's database",
-				"AWS::SecretsManager::Secret":                 "the database's generated secret",
-				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
-			}},
+			excluded: usersDatabase},
 		{label: "Blue/green with a dashboard (`BlueGreen`)", template: fromScenario("BlueGreen"),
-			excluded: map[string]string{
-				"AWS::RDS::DBInstance":                        "the user's database",
-				"AWS::RDS::DBSubnetGroup":                     "the user's database",
-				"AWS::SecretsManager::Secret":                 "the database's generated secret",
-				"AWS::SecretsManager::SecretTargetAttachment": "the database's generated secret",
-			}},
+			excluded: usersDatabase},
 		{label: threePeersLabel, template: func(t *testing.T) map[string]any { return threePeers(t).json }}, // services_test.go
 	}
 }
