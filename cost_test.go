@@ -128,18 +128,11 @@ const peerLabel = "Peer: `NetworkLoadBalancedFargateService` (`PublicLoadBalance
 // per test binary.
 func peer(t *testing.T) *synthesized {
 	t.Helper()
-	const name = "peer:NetworkLoadBalancedFargateService"
-	synthMu.Lock()
-	defer synthMu.Unlock()
-	if s, ok := synthCache[name]; ok {
-		return s
-	}
-	app := awscdk.NewApp(nil)
-	stack := awscdk.NewStack(app, jsii.String("Peer"), nil)
-	addPeer(stack, "Service") // bench_test.go
-	s := synthesize(t, name, &scenarios.Built{Stack: stack})
-	synthCache[name] = s
-	return s
+	return cached(t, "peer:NetworkLoadBalancedFargateService", func(app awscdk.App) *scenarios.Built {
+		stack := awscdk.NewStack(app, jsii.String("Peer"), nil)
+		addPeer(stack, "Service") // bench_test.go
+		return &scenarios.Built{Stack: stack}
+	})
 }
 
 // fixedCost is the fixed monthly cost of a template, by component.

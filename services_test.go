@@ -339,30 +339,23 @@ const threePeersLabel = "Peer ×3: three `NetworkLoadBalancedFargateService` in 
 // per test binary. Each has its own load balancer.
 func threePeers(t *testing.T) *synthesized {
 	t.Helper()
-	const name = "peer:ThreeNetworkLoadBalancedFargateServices"
-	synthMu.Lock()
-	defer synthMu.Unlock()
-	if s, ok := synthCache[name]; ok {
-		return s
-	}
-	app := awscdk.NewApp(nil)
-	stack := awscdk.NewStack(app, jsii.String("ThreePeers"), nil)
-	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
-	for _, p := range []struct {
-		id          string
-		cpu, memory float64
-	}{{"Root", 256, 512}, {"Orders", 512, 1024}, {"Catalog", 256, 512}} {
-		awsecspatterns.NewNetworkLoadBalancedFargateService(stack, jsii.String(p.id), &awsecspatterns.NetworkLoadBalancedFargateServiceProps{
-			Vpc:                vpc,
-			TaskImageOptions:   &awsecspatterns.NetworkLoadBalancedTaskImageOptions{Image: scenarios.Image(stack), ContainerPort: jsii.Number(privaterdsapi.DefaultContainerPort)},
-			PublicLoadBalancer: jsii.Bool(false),
-			Cpu:                jsii.Number(p.cpu),
-			MemoryLimitMiB:     jsii.Number(p.memory),
-		})
-	}
-	s := synthesize(t, name, &scenarios.Built{Stack: stack})
-	synthCache[name] = s
-	return s
+	return cached(t, "peer:ThreeNetworkLoadBalancedFargateServices", func(app awscdk.App) *scenarios.Built {
+		stack := awscdk.NewStack(app, jsii.String("ThreePeers"), nil)
+		vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), nil)
+		for _, p := range []struct {
+			id          string
+			cpu, memory float64
+		}{{"Root", 256, 512}, {"Orders", 512, 1024}, {"Catalog", 256, 512}} {
+			awsecspatterns.NewNetworkLoadBalancedFargateService(stack, jsii.String(p.id), &awsecspatterns.NetworkLoadBalancedFargateServiceProps{
+				Vpc:                vpc,
+				TaskImageOptions:   &awsecspatterns.NetworkLoadBalancedTaskImageOptions{Image: scenarios.Image(stack), ContainerPort: jsii.Number(privaterdsapi.DefaultContainerPort)},
+				PublicLoadBalancer: jsii.Bool(false),
+				Cpu:                jsii.Number(p.cpu),
+				MemoryLimitMiB:     jsii.Number(p.memory),
+			})
+		}
+		return &scenarios.Built{Stack: stack}
+	})
 }
 
 // TestAddServiceWithVpcLinkV1: with the legacy VPC link, an added service's methods use

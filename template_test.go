@@ -32,22 +32,27 @@ var (
 // scenario returns the synthesized template of the named scenario.
 func scenario(t testing.TB, name string) *synthesized {
 	t.Helper()
+	for _, sc := range scenarios.All() {
+		if sc.Name == name {
+			return cached(t, name, sc.Build)
+		}
+	}
+	t.Fatalf("no scenario %q", name)
+	return nil
+}
+
+// cached returns the template of the stack that build makes in a new app (the built-in
+// CloudFormation validator on), synthesized once per test binary under name.
+func cached(t testing.TB, name string, build func(app awscdk.App) *scenarios.Built) *synthesized {
+	t.Helper()
 	synthMu.Lock()
 	defer synthMu.Unlock()
 	if s, ok := synthCache[name]; ok {
 		return s
 	}
-	for _, sc := range scenarios.All() {
-		if sc.Name != name {
-			continue
-		}
-		app := awscdk.NewApp(nil) // the built-in CloudFormation validator stays on
-		s := synthesize(t, name, sc.Build(app))
-		synthCache[name] = s
-		return s
-	}
-	t.Fatalf("no scenario %q", name)
-	return nil
+	s := synthesize(t, name, build(awscdk.NewApp(nil)))
+	synthCache[name] = s
+	return s
 }
 
 // synthesize returns the template of built's stack (synthesizing its app if it has not
