@@ -124,34 +124,28 @@ func RdsInstance(app awscdk.App) *Built {
 
 // IamAuth is RdsInstance with IAM database authentication instead of the secret: the
 // tasks connect as orders_app with tokens, and no password reaches them.
-func IamAuth(app awscdk.App) *Built {
-	s := NewStack(app, "IamAuth", nil)
-	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
-	db := Postgres(s, network.Vpc)
-	return one(s, &privaterdsapi.PrivateRdsApiProps{
-		Image:           Image(s),
-		Vpc:             network.Vpc,
-		Database:        db,
-		DatabaseName:    jsii.String("orders"),
-		DatabaseIamAuth: jsii.Bool(true),
-		DatabaseUser:    jsii.String("orders_app"),
-	})
-}
+func IamAuth(app awscdk.App) *Built { return iamAuth(app, "IamAuth", false) }
 
 // Proxy is IamAuth through an RDS Proxy with end-to-end IAM authentication.
-func Proxy(app awscdk.App) *Built {
-	s := NewStack(app, "Proxy", nil)
+func Proxy(app awscdk.App) *Built { return iamAuth(app, "Proxy", true) }
+
+// iamAuth is the stack of IamAuth, and of Proxy with proxy.
+func iamAuth(app awscdk.App, name string, proxy bool) *Built {
+	s := NewStack(app, name, nil)
 	network := privaterdsapi.NewIsolatedVpc(s, jsii.String("Network"), nil)
 	db := Postgres(s, network.Vpc)
-	return one(s, &privaterdsapi.PrivateRdsApiProps{
+	props := &privaterdsapi.PrivateRdsApiProps{
 		Image:           Image(s),
 		Vpc:             network.Vpc,
 		Database:        db,
 		DatabaseName:    jsii.String("orders"),
 		DatabaseIamAuth: jsii.Bool(true),
 		DatabaseUser:    jsii.String("orders_app"),
-		DatabaseProxy:   jsii.Bool(true),
-	})
+	}
+	if proxy {
+		props.DatabaseProxy = jsii.Bool(true)
+	}
+	return one(s, props)
 }
 
 // Postgres is a small, encrypted PostgreSQL instance in vpc's isolated subnets.
