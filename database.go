@@ -312,12 +312,3 @@ func (srv *ApiService) grantSecretKeys(p *settings) {
 		}))
 	}
 }
-
-// derefOrNil is the list a pointer to a list points to, nil for a nil pointer and never
-// nil otherwise (an empty list says something other than no list).
-func derefOrNil[T any](v *[]T) []T {
-	if v == nil {
-		return nil
-	}
-	return append(make([]T, 0, len(*v)), *v...)
-}

@@ -179,9 +179,7 @@ func resolve(p *PrivateRdsApiProps, d durations) *settings {
 		createAccountRole:  p.CreateApiGatewayAccountRole == nil || *p.CreateApiGatewayAccountRole,
 		ops:                resolveOperations(p),
 	}
-	if p.AdditionalEndpoints != nil {
-		s.additionalEndpoints = *p.AdditionalEndpoints
-	}
+	s.additionalEndpoints = derefOrNil(p.AdditionalEndpoints)
 	if s.logRetention == "" {
 		s.logRetention = defaultLogRetention
 	}
@@ -231,9 +229,7 @@ func resolveService(p *ServiceProps, d durations, listenerPort float64) *service
 		healthCheck:    healthCheckOf(p, d),
 		strategy:       p.DeploymentStrategy,
 	}
-	if p.CapacityProviderStrategies != nil {
-		s.capacity = *p.CapacityProviderStrategies
-	}
+	s.capacity = derefOrNil(p.CapacityProviderStrategies)
 	if s.platform == nil {
 		s.platform = &awsecs.RuntimePlatform{
 			OperatingSystemFamily: awsecs.OperatingSystemFamily_LINUX(),
@@ -315,4 +311,13 @@ func orDefault(v *float64, def float64) float64 {
 		return def
 	}
 	return *v
+}
+
+// derefOrNil is the list a pointer to a list points to, nil for a nil pointer and never
+// nil otherwise (an empty list says something other than no list).
+func derefOrNil[T any](v *[]T) []T {
+	if v == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(*v)), *v...)
 }
